@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PeerManagement;
+
+/// <summary>
+/// Buckets group peers that one operator could cheaply multiply (sybil defence). Internal buckets decide
+/// whom we accept: an IPv4 address is its own bucket, an IPv6 address its /64. External buckets decide
+/// whom we tell others of: IPv4 /16, IPv6 /56. All onion peers share one bucket in both.
+/// </summary>
+public static class PeerBuckets
+{
+    /// <summary>The bucket of every onion peer.</summary>
+    public const string Onion = "onion";
+
+    /// <summary>The internal bucket of a peer (used for admission).</summary>
+    /// <param name="host">The peer's host.</param>
+    /// <param name="address">The address we connected to, when known; an IP-literal host is its own address.</param>
+    /// <returns>The bucket key, or <see langword="null"/> for a DNS name whose address is not known yet.</returns>
+    public static string? GetInternalBucket(PeerHost host, IPAddress? address)
+        => GetBucket(host, address, ipv4Prefix: 32, ipv6Prefix: 64);
+
+    /// <summary>The external bucket of a peer (used for what we tell others).</summary>
+    /// <param name="host">The peer's host.</param>
+    /// <param name="address">The address we connected to, when known; an IP-literal host is its own address.</param>
+    /// <returns>The bucket key, or <see langword="null"/> for a DNS name whose address is not known yet.</returns>
+    public static string? GetExternalBucket(PeerHost host, IPAddress? address)
+        => GetBucket(host, address, ipv4Prefix: 16, ipv6Prefix: 56);
+
+    /// <summary>The bucket of an address at the given prefix lengths, e.g. <c>203.0.0.0/16</c>.</summary>
+    /// <param name="address">The address.</param>
+    /// <param name="ipv4Prefix">The prefix length for IPv4 (0–32).</param>
+    /// <param name="ipv6Prefix">The prefix length for IPv6 (0–128).</param>
+    /// <returns>The bucket key.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A prefix length is out of range.</exception>
+    public static string GetAddressBucket(IPAddress address, int ipv4Prefix, int ipv6Prefix)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentOutOfRangeException.ThrowIfNegative(ipv4Prefix);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv4Prefix, 32);
+        ArgumentOutOfRangeException.ThrowIfNegative(ipv6Prefix);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv6Prefix, 128);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            if (ipv4Prefix == 32)
+            {
+                return address.ToString();
+            }
+
+            var bits = IPAddressRanges.ToUInt32(address);
+            var masked = ipv4Prefix == 0 ? 0u : bits & (uint.MaxValue << (32 - ipv4Prefix));
+            return string.Create(CultureInfo.InvariantCulture, $"{masked >> 24}.{(masked >> 16) & 0xFF}.{(masked >> 8) & 0xFF}.{masked & 0xFF}/{ipv4Prefix}");
+        }
+
+        var value = IPAddressRanges.ToUInt128(address);
+        var network = ipv6Prefix == 0 ? UInt128.Zero : value & (UInt128.MaxValue << (128 - ipv6Prefix));
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, network);
+        return string.Create(CultureInfo.InvariantCulture, $"{new IPAddress(bytes)}/{ipv6Prefix}");
+    }
+
+    private static string? GetBucket(PeerHost host, IPAddress? address, int ipv4Prefix, int ipv6Prefix)
+    {
+        if (host.IsOnion)
+        {
+            return Onion;
+        }
+
+        address ??= host.Address;
+        return address is null ? null : GetAddressBucket(address, ipv4Prefix, ipv6Prefix);
+    }
+}

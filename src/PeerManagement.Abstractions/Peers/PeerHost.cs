@@ -1,0 +1,367 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PeerManagement;
+
+/// <summary>
+/// A peer's host: a DNS name, an IPv4 or IPv6 literal, or a <c>.onion</c> name. Always valid once
+/// constructed; stored lower-case and compared ordinally, so comparison is case-insensitive.
+/// </summary>
+/// <remarks>
+/// Valid means: an IP literal that is neither multicast nor unspecified, or a DNS name of at most 253
+/// characters whose labels are 1–63 letters, digits or inner hyphens, whose last label is not all digits,
+/// and which is not <c>localhost</c>. Whether the host may be used on the public network is
+/// <see cref="IsPublic"/>.
+/// </remarks>
+public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
+{
+    private const int MaxNameLength = 253;
+    private const int MaxLabelLength = 63;
+    private const string OnionSuffix = ".onion";
+
+    private readonly string? _value;
+
+    private PeerHost(string value, HostKind kind, IPAddress? address)
+    {
+        _value = value;
+        Kind = kind;
+        Address = address;
+    }
+
+    /// <summary>The canonical text: lower-case; an IPv6 literal without brackets in its compressed form.</summary>
+    public string Value => _value ?? string.Empty;
+
+    /// <summary>What kind of name this is.</summary>
+    public HostKind Kind { get; }
+
+    /// <summary>The address when the host is an IP literal; otherwise <see langword="null"/>.</summary>
+    public IPAddress? Address { get; }
+
+    /// <summary><see langword="true"/> for a <c>.onion</c> name.</summary>
+    public bool IsOnion => Kind == HostKind.Onion;
+
+    /// <summary><see langword="true"/> when the host is an IPv4 or IPv6 literal.</summary>
+    public bool IsIPAddress => Kind is HostKind.IPv4 or HostKind.IPv6;
+
+    /// <summary><see langword="true"/> for the default value, which names no host.</summary>
+    public bool IsEmpty => _value is null;
+
+    /// <summary>
+    /// <see langword="true"/> when the host may be used on the public network: an IP literal outside the
+    /// private, loopback, link-local, shared (CGNAT), documentation and reserved ranges; a DNS name with at
+    /// least two labels; or an onion name.
+    /// </summary>
+    public bool IsPublic => Kind switch
+    {
+        HostKind.IPv4 or HostKind.IPv6 => IPAddressRanges.IsPublic(Address!),
+        HostKind.Onion => true,
+        _ => _value is not null && _value.Contains('.', StringComparison.Ordinal),
+    };
+
+    /// <summary>Parses a host, throwing when it is not valid.</summary>
+    /// <param name="host">The host text; brackets around an IPv6 literal and one trailing dot are accepted.</param>
+    /// <returns>The canonical host.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="host"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FormatException">The text is not a valid host; the message names the input and why.</exception>
+    public static PeerHost Parse(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (!TryParse(host.AsSpan(), out var result, out var error))
+        {
+            throw new FormatException($"'{host}' is not a valid peer host: {error}.");
+        }
+
+        return result;
+    }
+
+    /// <summary>Tries to parse a host.</summary>
+    /// <param name="host">The host text.</param>
+    /// <param name="result">The canonical host when the text is valid.</param>
+    /// <returns><see langword="true"/> when the text is a valid host.</returns>
+    public static bool TryParse([NotNullWhen(true)] string? host, out PeerHost result)
+        => TryParse(host.AsSpan(), out result, out _);
+
+    /// <summary>Tries to parse a host, saying why it is not valid.</summary>
+    /// <param name="host">The host text.</param>
+    /// <param name="result">The canonical host when the text is valid.</param>
+    /// <param name="error">Why the text is not valid, when it is not.</param>
+    /// <returns><see langword="true"/> when the text is a valid host.</returns>
+    public static bool TryParse(ReadOnlySpan<char> host, out PeerHost result, [NotNullWhen(false)] out string? error)
+    {
+        result = default;
+        if (host.Length > 0 && host[^1] == '.' && !host.Contains(':'))
+        {
+            host = host[..^1];
+        }
+
+        if (host.IsEmpty)
+        {
+            error = "the host is empty";
+            return false;
+        }
+
+        if (host[0] == '[' || host.Contains(':'))
+        {
+            return TryParseIPv6(host, out result, out error);
+        }
+
+        if (LooksLikeDottedQuad(host))
+        {
+            if (!IPAddress.TryParse(host, out var v4) || v4.AddressFamily != AddressFamily.InterNetwork)
+            {
+                error = "it is not a valid IPv4 address";
+                return false;
+            }
+
+            return TryCreateAddress(v4, out result, out error);
+        }
+
+        return TryParseName(host, out result, out error);
+    }
+
+    /// <summary>Creates a host from an IP address.</summary>
+    /// <param name="address">The address; an IPv4-mapped IPv6 address becomes IPv4.</param>
+    /// <returns>The host.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The address is multicast, unspecified or has a scope id.</exception>
+    public static PeerHost FromAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (!TryCreateAddress(address, out var host, out var error))
+        {
+            throw new ArgumentException($"'{address}' is not a valid peer host: {error}.", nameof(address));
+        }
+
+        return host;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(PeerHost other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is PeerHost other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _value is null ? 0 : StringComparer.Ordinal.GetHashCode(_value);
+
+    /// <summary>Returns <see cref="Value"/>.</summary>
+    /// <returns>The canonical text.</returns>
+    public override string ToString() => Value;
+
+    /// <inheritdoc />
+    public string ToString(string? format, IFormatProvider? formatProvider) => Value;
+
+    /// <inheritdoc />
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        var value = Value;
+        if (value.AsSpan().TryCopyTo(destination))
+        {
+            charsWritten = value.Length;
+            return true;
+        }
+
+        charsWritten = 0;
+        return false;
+    }
+
+    /// <summary>Compares two hosts.</summary>
+    /// <param name="left">The first host.</param>
+    /// <param name="right">The second host.</param>
+    /// <returns><see langword="true"/> when they name the same host.</returns>
+    public static bool operator ==(PeerHost left, PeerHost right) => left.Equals(right);
+
+    /// <summary>Compares two hosts.</summary>
+    /// <param name="left">The first host.</param>
+    /// <param name="right">The second host.</param>
+    /// <returns><see langword="true"/> when they name different hosts.</returns>
+    public static bool operator !=(PeerHost left, PeerHost right) => !left.Equals(right);
+
+    private static bool TryParseIPv6(ReadOnlySpan<char> host, out PeerHost result, out string? error)
+    {
+        result = default;
+        if (host[0] == '[')
+        {
+            if (host.Length < 3 || host[^1] != ']')
+            {
+                error = "an IPv6 literal in brackets must end with ']'";
+                return false;
+            }
+
+            host = host[1..^1];
+        }
+
+        if (host.Contains('%'))
+        {
+            error = "an IPv6 scope id is not allowed";
+            return false;
+        }
+
+        if (!IPAddress.TryParse(host, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            error = "it is not a valid IPv6 address";
+            return false;
+        }
+
+        return TryCreateAddress(address, out result, out error);
+    }
+
+    private static bool TryCreateAddress(IPAddress address, out PeerHost result, out string? error)
+    {
+        result = default;
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
+        {
+            error = "an IPv6 scope id is not allowed";
+            return false;
+        }
+
+        if (!IPAddressRanges.IsValid(address))
+        {
+            error = "a multicast or unspecified address cannot be a peer";
+            return false;
+        }
+
+        var kind = address.AddressFamily == AddressFamily.InterNetwork ? HostKind.IPv4 : HostKind.IPv6;
+        result = new PeerHost(address.ToString(), kind, address);
+        error = null;
+        return true;
+    }
+
+    private static bool LooksLikeDottedQuad(ReadOnlySpan<char> host)
+    {
+        var dots = 0;
+        foreach (var c in host)
+        {
+            if (c == '.')
+            {
+                dots++;
+            }
+            else if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return dots == 3;
+    }
+
+    private static bool TryParseName(ReadOnlySpan<char> host, out PeerHost result, out string? error)
+    {
+        result = default;
+        if (host.Length > MaxNameLength)
+        {
+            error = $"a host name is at most {MaxNameLength} characters";
+            return false;
+        }
+
+        var hasUpper = false;
+        var labelStart = 0;
+        var lastLabelAllDigits = true;
+        for (var i = 0; i <= host.Length; i++)
+        {
+            if (i == host.Length || host[i] == '.')
+            {
+                var label = host[labelStart..i];
+                if (!IsValidLabel(label, out error))
+                {
+                    return false;
+                }
+
+                lastLabelAllDigits = !label.ContainsAnyExceptInRange('0', '9');
+                labelStart = i + 1;
+                continue;
+            }
+
+            var c = host[i];
+            if (char.IsAsciiLetterUpper(c))
+            {
+                hasUpper = true;
+            }
+            else if (!char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c != '-')
+            {
+                error = $"'{c}' is not allowed in a host name";
+                return false;
+            }
+        }
+
+        if (lastLabelAllDigits)
+        {
+            error = "the last label of a host name cannot be all digits";
+            return false;
+        }
+
+        var value = hasUpper ? string.Create(host.Length, host.ToString(), static (span, s) => s.AsSpan().ToLowerInvariant(span)) : host.ToString();
+        if (value == "localhost" || value.EndsWith(".localhost", StringComparison.Ordinal))
+        {
+            error = "localhost cannot be a peer";
+            return false;
+        }
+
+        var kind = HostKind.DnsName;
+        if (value.EndsWith(OnionSuffix, StringComparison.Ordinal))
+        {
+            if (!IsValidOnion(value.AsSpan(0, value.Length - OnionSuffix.Length)))
+            {
+                error = "an onion name must be 16 or 56 base32 characters before '.onion'";
+                return false;
+            }
+
+            kind = HostKind.Onion;
+        }
+
+        result = new PeerHost(value, kind, null);
+        error = null;
+        return true;
+    }
+
+    private static bool IsValidLabel(ReadOnlySpan<char> label, out string? error)
+    {
+        if (label.IsEmpty)
+        {
+            error = "a host name cannot have an empty label";
+            return false;
+        }
+
+        if (label.Length > MaxLabelLength)
+        {
+            error = $"a host name label is at most {MaxLabelLength} characters";
+            return false;
+        }
+
+        if (label[0] == '-' || label[^1] == '-')
+        {
+            error = "a host name label cannot start or end with '-'";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    private static bool IsValidOnion(ReadOnlySpan<char> name)
+    {
+        // The service id is the last label before ".onion"; sub-labels in front of it are allowed.
+        var dot = name.LastIndexOf('.');
+        var id = dot < 0 ? name : name[(dot + 1)..];
+        if (id.Length != 16 && id.Length != 56)
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiLetterLower(c) && c is not (>= '2' and <= '7'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

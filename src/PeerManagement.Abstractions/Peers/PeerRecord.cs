@@ -1,0 +1,84 @@
+using System.Net;
+
+namespace PeerManagement;
+
+/// <summary>
+/// Everything we know of one peer: what it advertises and its history with us. Immutable; the peer table
+/// replaces a record on every change. This is what a peer store saves and loads.
+/// </summary>
+public sealed record PeerRecord
+{
+    /// <summary>The host; one table entry per host.</summary>
+    public required PeerHost Host { get; init; }
+
+    /// <summary>The TCP and SSL ports to check first.</summary>
+    public PeerPorts Ports { get; init; }
+
+    /// <summary>The protocol version the peer advertised in its real name, if any.</summary>
+    public ProtocolVersion? Version { get; init; }
+
+    /// <summary>The pruning limit the peer advertised in its real name, if any.</summary>
+    public long? Pruning { get; init; }
+
+    /// <summary>The features the peer reported when last verified, if it ever was.</summary>
+    public PeerFeatures? Features { get; init; }
+
+    /// <summary>Where we heard of the peer: one of <see cref="PeerSources"/>, or the host of the peer that listed it.</summary>
+    public string Source { get; init; } = PeerSources.Seed;
+
+    /// <summary>The IP address we last connected to (never set for onion peers).</summary>
+    public IPAddress? IPAddress { get; init; }
+
+    /// <summary>When the peer was last verified successfully.</summary>
+    public DateTimeOffset? LastGood { get; init; }
+
+    /// <summary>When we last tried to check the peer.</summary>
+    public DateTimeOffset? LastTry { get; init; }
+
+    /// <summary>How many checks in a row have failed.</summary>
+    public int TryCount { get; init; }
+
+    /// <summary>Why the peer was marked bad, or <see langword="null"/> when it is not bad.</summary>
+    public string? BadReason { get; init; }
+
+    /// <summary><see langword="true"/> when the peer is marked bad.</summary>
+    public bool IsBad => BadReason is not null;
+
+    /// <summary>The peer's real name: host, version, pruning and ports.</summary>
+    public PeerRealName RealName => new(Host, Ports, Version, Pruning);
+
+    /// <summary>Creates a record for a newly heard-of peer.</summary>
+    /// <param name="name">Its real name.</param>
+    /// <param name="source">Where we heard of it.</param>
+    /// <returns>A record with no history.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static PeerRecord FromRealName(PeerRealName name, string source)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(source);
+        return new PeerRecord { Host = name.Host, Ports = name.Ports, Version = name.Version, Pruning = name.Pruning, Source = source };
+    }
+
+    /// <summary>
+    /// The status at <paramref name="now"/>: <see cref="PeerStatus.Bad"/> if marked bad; else
+    /// <see cref="PeerStatus.Good"/> if last good less than <paramref name="staleAfter"/> ago; else
+    /// <see cref="PeerStatus.Stale"/> if it was ever good; else <see cref="PeerStatus.Never"/>.
+    /// </summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="staleAfter">How long a success keeps a peer good.</param>
+    /// <returns>The status.</returns>
+    public PeerStatus GetStatus(DateTimeOffset now, TimeSpan staleAfter)
+    {
+        if (IsBad)
+        {
+            return PeerStatus.Bad;
+        }
+
+        if (LastGood is not { } lastGood)
+        {
+            return PeerStatus.Never;
+        }
+
+        return now - lastGood < staleAfter ? PeerStatus.Good : PeerStatus.Stale;
+    }
+}

@@ -1,0 +1,140 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace PeerManagement;
+
+/// <summary>
+/// Settings of peer discovery and verification. Every number of the protocol is a setting here, with the
+/// reference's value as default. Bound from the environment variables named on each property (or keys of the
+/// same name in <c>IConfiguration</c>), then from the delegate given to <c>AddPeerManagement</c>; validated at
+/// start.
+/// </summary>
+public sealed class PeerManagementOptions
+{
+    /// <summary>Discovery mode (<c>PEER_DISCOVERY</c>: on, self or off). Default: on.</summary>
+    public PeerDiscoveryMode Discovery { get; set; } = PeerDiscoveryMode.On;
+
+    /// <summary>Whether to announce ourselves to peers through <c>server.add_peer</c> (<c>PEER_ANNOUNCE</c>). Default: true.</summary>
+    public bool Announce { get; set; } = true;
+
+    /// <summary>Whether every peer is reached through the proxy (<c>FORCE_PROXY</c>). Default: false.</summary>
+    public bool ForceProxy { get; set; }
+
+    /// <summary>Host where a Tor SOCKS proxy is looked for (<c>TOR_PROXY_HOST</c>). Default: 127.0.0.1.</summary>
+    [Required]
+    public string TorProxyHost { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Port of the SOCKS proxy (<c>TOR_PROXY_PORT</c>). When set, only this port is used; when not set, ports 9050,
+    /// 9150 and 1080 are probed.
+    /// </summary>
+    [Range(1, 65535)]
+    public int? TorProxyPort { get; set; }
+
+    /// <summary>User name for a proxy that asks for RFC 1929 authentication; none by default.</summary>
+    public string? ProxyUserName { get; set; }
+
+    /// <summary>Password for a proxy that asks for RFC 1929 authentication; none by default.</summary>
+    public string? ProxyPassword { get; set; }
+
+    /// <summary>How often to look for a proxy again while none is found. Default: 15 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ProxyRetryInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>URL of a JSON array of blacklist entries (<c>BLACKLIST_URL</c>); none by default.</summary>
+    public Uri? BlacklistUrl { get; set; }
+
+    /// <summary>How often the blacklist is refreshed. Default: 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan BlacklistRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Our own identities as real names (e.g. <c>electrum.example.org s t</c>), announced and reported to peers.</summary>
+    public IList<string> Identities { get; } = [];
+
+    /// <summary>Seed peers as real names; imported at start without the per-source cap.</summary>
+    public IList<string> SeedPeers { get; } = [];
+
+    /// <summary>Whether private, loopback and other non-public peers are accepted (lab and test networks). Default: false.</summary>
+    public bool AllowNonPublicPeers { get; set; }
+
+    /// <summary>The network's default plain TCP port, for a bare <c>t</c>. Default: 50001 (Bitcoin mainnet).</summary>
+    [Range(1, 65535)]
+    public int DefaultTcpPort { get; set; } = 50001;
+
+    /// <summary>The network's default TLS port, for a bare <c>s</c>. Default: 50002 (Bitcoin mainnet).</summary>
+    [Range(1, 65535)]
+    public int DefaultSslPort { get; set; } = 50002;
+
+    /// <summary>How long a success keeps a peer good. Default: 3 hours.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromHours(3);
+
+    /// <summary>The base of the check schedule: retries back off as <c>Wakeup × 2^n</c>. Default: 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan Wakeup { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Failures in a row after which a once-good, not-bad peer is forgotten. Default: 10.</summary>
+    [Range(1, 1000)]
+    public int ForgetAfterTriesOnceGood { get; set; } = 10;
+
+    /// <summary>Failures in a row after which any other peer is forgotten. Default: 3.</summary>
+    [Range(1, 1000)]
+    public int ForgetAfterTries { get; set; } = 3;
+
+    /// <summary>At most this many new peers are taken from one remote list, chosen at random. Default: 2.</summary>
+    [Range(0, 10000)]
+    public int MaxNewPeersPerSource { get; set; } = 2;
+
+    /// <summary>At most this many checks run at once. Default: 16.</summary>
+    [Range(1, 4096)]
+    public int MaxConcurrentChecks { get; set; } = 16;
+
+    /// <summary>Timeout of each request to a peer reached directly. Default: 30 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of each request to a peer reached through the proxy (Tor is slow). Default: 120 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ProxyRequestTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>A peer's tip may differ from ours by at most this many blocks. Default: 5.</summary>
+    [Range(0, 1000000)]
+    public int MaxTipHeightDiff { get; set; } = 5;
+
+    /// <summary>The header compared with ours is this many blocks below the lower tip. Default: 10.</summary>
+    [Range(0, 1000000)]
+    public int MaxChainSplit { get; set; } = 10;
+
+    /// <summary>At most one accepted <c>server.add_peer</c> per bucket in this interval. Default: 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan PeerAddPause { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Onion peers announced through <c>server.add_peer</c> are accepted at most once per a random interval up to this. Default: 20 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan MaxOnionAddInterval { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>The pause map of <c>server.add_peer</c> holds at most this many buckets. Default: 10,000.</summary>
+    [Range(1, 10000000)]
+    public int MaxAddPeerPauseEntries { get; set; } = 10_000;
+
+    /// <summary>A JSON-RPC message longer than this closes the session. Default: 1 MiB.</summary>
+    [Range(1024, 1073741824)]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The client name sent in <c>server.version</c>. Default: <c>PeerManagement</c>.</summary>
+    [Required]
+    public string ClientName { get; set; } = "PeerManagement";
+
+    /// <summary>The lowest protocol version we speak. Default: 1.4.</summary>
+    [Required]
+    public string ProtocolMin { get; set; } = "1.4";
+
+    /// <summary>The highest protocol version we speak. Default: 1.4.2.</summary>
+    [Required]
+    public string ProtocolMax { get; set; } = "1.4.2";
+
+    /// <summary>The network's default ports.</summary>
+    public DefaultPorts DefaultPorts => new(DefaultTcpPort, DefaultSslPort);
+
+    /// <summary>Settings from the environment that could not be read; reported by validation at start.</summary>
+    internal List<string> ConfigurationErrors { get; } = [];
+}
