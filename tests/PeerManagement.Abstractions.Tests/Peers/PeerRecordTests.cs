@@ -1,0 +1,33 @@
+namespace PeerManagement.Tests.Peers;
+
+public class PeerRecordTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromHours(3);
+
+    private static PeerRecord Record() => PeerRecord.FromRealName(PeerRealName.Parse("a.example.org s t", DefaultPorts.BitcoinMainnet), PeerSources.Seed);
+
+    [Fact]
+    public void A_peer_never_verified_is_never()
+    {
+        Record().GetStatus(Now, StaleAfter).Should().Be(PeerStatus.Never);
+    }
+
+    [Fact]
+    public void A_peer_verified_within_the_stale_interval_is_good_and_then_stale()
+    {
+        var record = Record() with { LastGood = Now };
+
+        record.GetStatus(Now + StaleAfter - TimeSpan.FromTicks(1), StaleAfter).Should().Be(PeerStatus.Good);
+        record.GetStatus(Now + StaleAfter, StaleAfter).Should().Be(PeerStatus.Stale);
+    }
+
+    [Fact]
+    public void Bad_wins_over_a_recent_success()
+    {
+        var record = Record() with { LastGood = Now, BadReason = "wrong genesis" };
+
+        record.GetStatus(Now, StaleAfter).Should().Be(PeerStatus.Bad);
+        record.IsBad.Should().BeTrue();
+    }
+}
