@@ -1,0 +1,221 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace PeerManagement.Tests.Configuration;
+
+public class PeerManagementOptionsTests
+{
+    private static ServiceProvider Provider(IReadOnlyDictionary<string, string?> settings, Action<PeerManagementOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddPeerManagement(configure);
+        return services.BuildServiceProvider();
+    }
+
+    private static string FailureOf<TOptions>(IReadOnlyDictionary<string, string?> settings, Action<PeerManagementOptions>? configure = null)
+        where TOptions : class
+    {
+        using var provider = Provider(settings, configure);
+        var act = () => provider.GetRequiredService<IOptions<TOptions>>().Value;
+        return act.Should().Throw<OptionsValidationException>().Which.Message;
+    }
+
+    [Fact]
+    public void Defaults_are_the_values_of_the_specification()
+    {
+        var options = new PeerManagementOptions();
+
+        options.Discovery.Should().Be(PeerDiscoveryMode.On);
+        options.Announce.Should().BeTrue();
+        options.ForceProxy.Should().BeFalse();
+        options.TorProxyHost.Should().Be("127.0.0.1");
+        options.TorProxyPort.Should().BeNull("auto-detection probes 9050, 9150 and 1080");
+        options.ProxyRetryInterval.Should().Be(TimeSpan.FromMinutes(15));
+        options.BlacklistUrl.Should().BeNull();
+        options.BlacklistRefreshInterval.Should().Be(TimeSpan.FromMinutes(10));
+        options.AllowNonPublicPeers.Should().BeFalse();
+        options.DefaultPorts.Should().Be(DefaultPorts.BitcoinMainnet);
+        options.StaleAfter.Should().Be(TimeSpan.FromHours(3));
+        options.Wakeup.Should().Be(TimeSpan.FromMinutes(5));
+        options.ForgetAfterTriesOnceGood.Should().Be(10);
+        options.ForgetAfterTries.Should().Be(3);
+        options.MaxNewPeersPerSource.Should().Be(2);
+        options.RequestTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        options.ProxyRequestTimeout.Should().Be(TimeSpan.FromSeconds(120));
+        options.MaxTipHeightDiff.Should().Be(5);
+        options.MaxChainSplit.Should().Be(10);
+        options.PeerAddPause.Should().Be(TimeSpan.FromMinutes(10));
+        options.MaxOnionAddInterval.Should().Be(TimeSpan.FromMinutes(20));
+        options.MaxMessageBytes.Should().Be(1024 * 1024);
+
+        var limits = new RateLimitingOptions();
+        limits.Enabled.Should().BeTrue();
+        limits.MaxTokens.Should().Be(10_000);
+        limits.Window.Should().Be(TimeSpan.FromSeconds(3));
+        limits.DelayAfter.Should().Be(5);
+        limits.Delay.Should().Be(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void Every_environment_variable_is_bound()
+    {
+        using var provider = Provider(new Dictionary<string, string?>
+        {
+            ["PEER_DISCOVERY"] = "self",
+            ["PEER_ANNOUNCE"] = "false",
+            ["FORCE_PROXY"] = "1",
+            ["TOR_PROXY_HOST"] = "tor.internal",
+            ["TOR_PROXY_PORT"] = "9150",
+            ["BLACKLIST_URL"] = "https://blacklist.example.org/list.json",
+            ["MAX_TOKENS"] = "42",
+            ["RATE_LIMIT_WINDOW_SECONDS"] = "1.5",
+            ["RATE_LIMIT_DELAY_AFTER"] = "0",
+            ["RATE_LIMIT_DELAY_MS"] = "250",
+            ["ENABLE_RATE_LIMIT"] = "FALSE",
+        });
+
+        var options = provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value;
+        options.Discovery.Should().Be(PeerDiscoveryMode.Self);
+        options.Announce.Should().BeFalse();
+        options.ForceProxy.Should().BeTrue();
+        options.TorProxyHost.Should().Be("tor.internal");
+        options.TorProxyPort.Should().Be(9150);
+        options.BlacklistUrl.Should().Be(new Uri("https://blacklist.example.org/list.json"));
+
+        var limits = provider.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+        limits.MaxTokens.Should().Be(42);
+        limits.Window.Should().Be(TimeSpan.FromSeconds(1.5));
+        limits.DelayAfter.Should().Be(0);
+        limits.Delay.Should().Be(TimeSpan.FromMilliseconds(250));
+        limits.Enabled.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Code_configuration_is_applied_after_the_environment()
+    {
+        using var provider = Provider(new Dictionary<string, string?> { ["PEER_DISCOVERY"] = "self" }, o => o.Discovery = PeerDiscoveryMode.Off);
+
+        provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value.Discovery.Should().Be(PeerDiscoveryMode.Off);
+    }
+
+    [Fact]
+    public void Without_a_configuration_the_given_reader_is_used()
+    {
+        var values = new Dictionary<string, string> { ["MAX_TOKENS"] = "7", ["PEER_DISCOVERY"] = "OFF" };
+        var configure = new EnvironmentConfigureOptions(name => values.GetValueOrDefault(name));
+        var options = new PeerManagementOptions();
+        var limits = new RateLimitingOptions();
+
+        configure.Configure(options);
+        configure.Configure(limits);
+
+        options.Discovery.Should().Be(PeerDiscoveryMode.Off);
+        limits.MaxTokens.Should().Be(7);
+    }
+
+    [Theory]
+    [InlineData("PEER_DISCOVERY", "maybe", "one of on, self, off")]
+    [InlineData("PEER_ANNOUNCE", "yes please", "true or false")]
+    [InlineData("FORCE_PROXY", "2", "true or false")]
+    [InlineData("TOR_PROXY_HOST", "not a host!", "a host name or address")]
+    [InlineData("TOR_PROXY_PORT", "0", "a port")]
+    [InlineData("TOR_PROXY_PORT", "65536", "a port")]
+    [InlineData("TOR_PROXY_PORT", "nine", "a port")]
+    [InlineData("BLACKLIST_URL", "ftp://example.org/list", "an absolute http or https URL")]
+    [InlineData("BLACKLIST_URL", "list.json", "an absolute http or https URL")]
+    public void An_invalid_peer_setting_is_rejected_naming_it_and_its_value(string name, string value, string expected)
+    {
+        var message = FailureOf<PeerManagementOptions>(new Dictionary<string, string?> { [name] = value });
+
+        message.Should().Contain($"{name}='{value}' is not {expected}");
+    }
+
+    [Theory]
+    [InlineData("MAX_TOKENS", "0", "a whole number of at least 1")]
+    [InlineData("MAX_TOKENS", "1e3", "a whole number of at least 1")]
+    [InlineData("MAX_TOKENS", "99999999999", "a whole number of at least 1")]
+    [InlineData("RATE_LIMIT_WINDOW_SECONDS", "abc", "a number of seconds")]
+    [InlineData("RATE_LIMIT_WINDOW_SECONDS", "0", "a number of seconds")]
+    [InlineData("RATE_LIMIT_WINDOW_SECONDS", "-3", "a number of seconds")]
+    [InlineData("RATE_LIMIT_WINDOW_SECONDS", "NaN", "a number of seconds")]
+    [InlineData("RATE_LIMIT_DELAY_AFTER", "-1", "a whole number of at least 0")]
+    [InlineData("RATE_LIMIT_DELAY_MS", "soon", "a number of milliseconds")]
+    [InlineData("ENABLE_RATE_LIMIT", "perhaps", "true or false")]
+    public void An_invalid_rate_limit_setting_is_rejected_naming_it_and_its_value(string name, string value, string expected)
+    {
+        var message = FailureOf<RateLimitingOptions>(new Dictionary<string, string?> { [name] = value });
+
+        message.Should().Contain($"{name}='{value}' is not {expected}");
+    }
+
+    [Fact]
+    public void Every_invalid_setting_is_reported_at_once()
+    {
+        var message = FailureOf<RateLimitingOptions>(new Dictionary<string, string?> { ["MAX_TOKENS"] = "x", ["RATE_LIMIT_DELAY_MS"] = "y" });
+
+        message.Should().Contain("MAX_TOKENS='x'").And.Contain("RATE_LIMIT_DELAY_MS='y'");
+    }
+
+    [Theory]
+    [InlineData("StaleAfter")]
+    [InlineData("ProtocolMin")]
+    [InlineData("ProtocolMax")]
+    [InlineData("SeedPeers")]
+    [InlineData("Identities")]
+    [InlineData("ProxyUserName")]
+    [InlineData("MaxConcurrentChecks")]
+    [InlineData("DefaultTcpPort")]
+    public void An_invalid_code_setting_is_rejected_naming_it(string setting)
+    {
+        Action<PeerManagementOptions> configure = setting switch
+        {
+            "StaleAfter" => o => o.StaleAfter = TimeSpan.FromMinutes(10),
+            "ProtocolMin" => o => o.ProtocolMin = "one",
+            "ProtocolMax" => o => o.ProtocolMax = "1.2",
+            "SeedPeers" => o => o.SeedPeers.Add("-bad-.example.org s"),
+            "Identities" => o => o.Identities.Add(string.Empty),
+            "ProxyUserName" => o => o.ProxyUserName = "alice",
+            "MaxConcurrentChecks" => o => o.MaxConcurrentChecks = 0,
+            _ => o => o.DefaultTcpPort = 70000,
+        };
+
+        var message = FailureOf<PeerManagementOptions>(new Dictionary<string, string?>(), configure);
+
+        message.Should().Contain(setting);
+    }
+
+    [Fact]
+    public void Queue_order_and_limits_can_be_set_in_code()
+    {
+        var services = new ServiceCollection();
+        services.AddPeerManagement();
+        services.Configure<RateLimitingOptions>(o =>
+        {
+            o.QueueLimit = 3;
+            o.QueueProcessingOrder = QueueProcessingOrder.NewestFirst;
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var limits = provider.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+
+        limits.QueueLimit.Should().Be(3);
+        limits.QueueProcessingOrder.Should().Be(QueueProcessingOrder.NewestFirst);
+    }
+
+    [Fact]
+    public async Task An_invalid_value_fails_host_start_up_with_its_name_and_value()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["RATE_LIMIT_WINDOW_SECONDS"] = "abc" });
+        builder.Services.AddPeerManagement();
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("RATE_LIMIT_WINDOW_SECONDS='abc' is not a number of seconds");
+    }
+}
