@@ -17,13 +17,12 @@ public sealed record PeerFeatures
     /// <summary>Strings longer than this (server version, hash function, genesis hash) are dropped.</summary>
     public const int MaxStringLength = 256;
 
-    private static readonly IReadOnlyDictionary<PeerHost, PeerPorts> NoHosts = new Dictionary<PeerHost, PeerPorts>();
-
+    
     /// <summary>The features of a server that said nothing usable.</summary>
     public static PeerFeatures Empty { get; } = new();
 
     /// <summary>The hosts the server answers as, with their ports.</summary>
-    public IReadOnlyDictionary<PeerHost, PeerPorts> Hosts { get; init; } = NoHosts;
+    public IReadOnlyDictionary<PeerHost, PeerPorts> Hosts { get; init; } = PeerHostPortsMap.Empty;
 
     /// <summary>The hash of the network's genesis block, lower-case hex.</summary>
     public string? GenesisHash { get; init; }
@@ -78,9 +77,9 @@ public sealed record PeerFeatures
         return property.Name switch
         {
             "hosts" => features with { Hosts = ReadHosts(value) },
-            "genesis_hash" => features with { GenesisHash = ReadString(value)?.ToLowerInvariant() },
-            "hash_function" => features with { HashFunction = ReadString(value) },
-            "server_version" => features with { ServerVersion = ReadString(value) },
+            "genesis_hash" => features with { GenesisHash = ReadShared(value, lowerCase: true) },
+            "hash_function" => features with { HashFunction = ReadShared(value, lowerCase: false) },
+            "server_version" => features with { ServerVersion = ReadShared(value, lowerCase: false) },
             "protocol_min" => features with { ProtocolMin = ReadVersion(value) },
             "protocol_max" => features with { ProtocolMax = ReadVersion(value) },
             "pruning" => features with { Pruning = value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var p) && p > 0 ? p : null },
@@ -135,14 +134,14 @@ public sealed record PeerFeatures
         return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
-    private static Dictionary<PeerHost, PeerPorts> ReadHosts(JsonElement value)
+    private static PeerHostPortsMap ReadHosts(JsonElement value)
     {
-        var hosts = new Dictionary<PeerHost, PeerPorts>();
         if (value.ValueKind != JsonValueKind.Object)
         {
-            return hosts;
+            return PeerHostPortsMap.Empty;
         }
 
+        var hosts = new List<KeyValuePair<PeerHost, PeerPorts>>(1);
         foreach (var entry in value.EnumerateObject())
         {
             if (hosts.Count == MaxHosts)
@@ -150,7 +149,7 @@ public sealed record PeerFeatures
                 break;
             }
 
-            if (!TryReadName(entry, out var host) || hosts.ContainsKey(host))
+            if (!TryReadName(entry, out var host) || hosts.Exists(h => h.Key == host))
             {
                 continue;
             }
@@ -171,10 +170,10 @@ public sealed record PeerFeatures
                 }
             }
 
-            hosts[host] = new PeerPorts(tcp, ssl);
+            hosts.Add(new(host, new PeerPorts(tcp, ssl)));
         }
 
-        return hosts;
+        return hosts.Count == 0 ? PeerHostPortsMap.Empty : new PeerHostPortsMap([.. hosts]);
     }
 
     private static bool TryReadName(JsonProperty entry, out PeerHost host)
@@ -214,6 +213,9 @@ public sealed record PeerFeatures
         var text = value.GetString();
         return text is { Length: > 0 and <= MaxStringLength } ? text : null;
     }
+
+    private static string? ReadShared(JsonElement value, bool lowerCase)
+        => ReadString(value) is { } text ? SharedStrings.Share(lowerCase ? text.ToLowerInvariant() : text) : null;
 
     private static ProtocolVersion? ReadVersion(JsonElement value)
         => ReadString(value) is { } text && ProtocolVersion.TryParse(text, out var version) ? version : null;

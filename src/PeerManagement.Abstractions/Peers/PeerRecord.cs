@@ -29,11 +29,24 @@ public sealed record PeerRecord
     /// <summary>The IP address we last connected to (never set for onion peers).</summary>
     public IPAddress? IPAddress { get; init; }
 
-    /// <summary>When the peer was last verified successfully.</summary>
-    public DateTimeOffset? LastGood { get; init; }
+    // Kept as UTC ticks (0 = never): a nullable DateTimeOffset is three times the size, and a table holds
+    // 100,000 of these.
+    private readonly long _lastGoodTicks;
+    private readonly long _lastTryTicks;
 
-    /// <summary>When we last tried to check the peer.</summary>
-    public DateTimeOffset? LastTry { get; init; }
+    /// <summary>When the peer was last verified successfully, in UTC (an offset given is normalised to zero).</summary>
+    public DateTimeOffset? LastGood
+    {
+        get => FromTicks(_lastGoodTicks);
+        init => _lastGoodTicks = ToTicks(value);
+    }
+
+    /// <summary>When we last tried to check the peer, in UTC (an offset given is normalised to zero).</summary>
+    public DateTimeOffset? LastTry
+    {
+        get => FromTicks(_lastTryTicks);
+        init => _lastTryTicks = ToTicks(value);
+    }
 
     /// <summary>How many checks in a row have failed.</summary>
     public int TryCount { get; init; }
@@ -81,4 +94,8 @@ public sealed record PeerRecord
 
         return now - lastGood < staleAfter ? PeerStatus.Good : PeerStatus.Stale;
     }
+
+    private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    private static long ToTicks(DateTimeOffset? value) => value is { } time ? Math.Max(time.UtcTicks, 1) : 0;
 }

@@ -18,7 +18,8 @@ public sealed class PeerTable
 
     private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
-    private readonly Dictionary<PeerHost, Entry> _byHost = [];
+    // Keyed by the host's text (ordinal): a string key is a third of a PeerHost key's size.
+    private readonly Dictionary<string, Entry> _byHost = new(StringComparer.Ordinal);
 
     // Head of a chain (Entry.NextSameAddress) of the entries last connected to each address.
     private readonly Dictionary<IPAddress, Entry> _byAddress = [];
@@ -125,7 +126,7 @@ public sealed class PeerTable
         var now = _timeProvider.GetUtcNow();
         lock (_gate)
         {
-            return _byHost.TryGetValue(host, out var entry) ? Snapshot(entry, now) : null;
+            return _byHost.TryGetValue(host.Value, out var entry) ? Snapshot(entry, now) : null;
         }
     }
 
@@ -140,7 +141,7 @@ public sealed class PeerTable
         lock (_gate)
         {
             List<PeerRecord>? matches = null;
-            if (_byHost.TryGetValue(host, out var own))
+            if (_byHost.TryGetValue(host.Value, out var own))
             {
                 (matches ??= []).Add(own.Record);
             }
@@ -263,7 +264,7 @@ public sealed class PeerTable
         PeerRecord updated;
         lock (_gate)
         {
-            if (!_byHost.TryGetValue(host, out var entry))
+            if (!_byHost.TryGetValue(host.Value, out var entry))
             {
                 return null;
             }
@@ -289,7 +290,7 @@ public sealed class PeerTable
     {
         lock (_gate)
         {
-            if (!_byHost.TryGetValue(host, out var entry) || entry.Alternatives is null)
+            if (!_byHost.TryGetValue(host.Value, out var entry) || entry.Alternatives is null)
             {
                 return [];
             }
@@ -307,7 +308,7 @@ public sealed class PeerTable
     {
         lock (_gate)
         {
-            if (!_byHost.Remove(host, out var entry))
+            if (!_byHost.Remove(host.Value, out var entry))
             {
                 return false;
             }
@@ -336,7 +337,7 @@ public sealed class PeerTable
 
     private Entry? FindMatch(PeerHost host)
     {
-        if (_byHost.TryGetValue(host, out var entry))
+        if (_byHost.TryGetValue(host.Value, out var entry))
         {
             return entry;
         }
@@ -349,7 +350,8 @@ public sealed class PeerTable
 
     private void AddEntry(Entry entry)
     {
-        _byHost.Add(entry.Record.Host, entry);
+        ShareHostText(entry.Record);
+        _byHost.Add(entry.Record.Host.Value, entry);
         LinkAddress(entry);
         AddToCounts(entry, _timeProvider.GetUtcNow());
     }
@@ -370,10 +372,24 @@ public sealed class PeerTable
             LinkAddress(entry);
         }
 
+        if (!ReferenceEquals(old.Features, updated.Features))
+        {
+            ShareHostText(updated);
+        }
+
         entry.Record = updated;
         if (!sameCategory)
         {
             AddToCounts(entry, _timeProvider.GetUtcNow());
+        }
+    }
+
+    // A peer's features list the peer's own host: keep one copy of that text, not two per entry.
+    private static void ShareHostText(PeerRecord record)
+    {
+        if (record.Features?.Hosts is PeerHostPortsMap hosts)
+        {
+            hosts.ShareKey(record.Host);
         }
     }
 

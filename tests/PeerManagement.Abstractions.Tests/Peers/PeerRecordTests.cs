@@ -30,4 +30,18 @@ public class PeerRecordTests
         record.GetStatus(Now, StaleAfter).Should().Be(PeerStatus.Bad);
         record.IsBad.Should().BeTrue();
     }
+
+    [Fact]
+    public void Times_are_kept_in_utc_to_the_tick()
+    {
+        var local = new DateTimeOffset(2026, 11, 24, 14, 0, 0, 123, TimeSpan.FromHours(2)).AddTicks(7);
+
+        var record = Record() with { LastGood = local, LastTry = local };
+
+        record.LastGood.Should().Be(local);
+        record.LastGood!.Value.Offset.Should().Be(TimeSpan.Zero);
+        record.LastTry!.Value.UtcTicks.Should().Be(local.UtcTicks);
+        (record with { LastGood = null }).LastGood.Should().BeNull();
+        record.Should().Be(Record() with { LastGood = local.ToUniversalTime(), LastTry = local });
+    }
 }

@@ -210,6 +210,22 @@ public class PeerTableTests
     }
 
     [Fact]
+    public void Adopted_features_share_the_text_of_the_peer_host()
+    {
+        _table.Note(Name("a.example.org s"), PeerSources.Seed, checkPorts: false);
+        using var json = System.Text.Json.JsonDocument.Parse("""{"hosts": {"A.example.org": {"ssl_port": 50002}, "b.example.org": {}}}""");
+        var features = PeerFeatures.FromJson(json.RootElement);
+
+        _table.Update(Host("a.example.org"), r => r with { Features = features });
+
+        var peer = _table.Find(Host("a.example.org"))!.Peer;
+        var listed = peer.Features!.Hosts.Keys.First(h => h == peer.Host);
+        ReferenceEquals(listed.Value, peer.Host.Value).Should().BeTrue();
+        peer.Features.Hosts[Host("a.example.org")].SslPort.Should().Be(50002);
+        peer.Features.Hosts.Should().HaveCount(2);
+    }
+
+    [Fact]
     public void TryAdd_refuses_a_host_or_address_already_known()
     {
         var record = PeerRecord.FromRealName(Name("a.example.org s"), PeerSources.Seed) with { IPAddress = IPAddress.Parse("203.0.113.9") };
