@@ -52,6 +52,18 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
     /// <summary>How many saves completed successfully (for tests and diagnostics).</summary>
     internal long SaveCount => Interlocked.Read(ref _saveCount);
 
+    /// <summary>The save started last by the timer (completed when none runs); it never faults.</summary>
+    internal Task CurrentSave
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _currentSave;
+            }
+        }
+    }
+
     /// <summary>Starts watching the table. Only changes from now on are saved.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -93,7 +105,7 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
             var version = _table.Version;
             if (version != Volatile.Read(ref _savedVersion))
             {
-                await SaveTableAsync(version, cancellationToken).ConfigureAwait(false);
+                await SaveAsync(version, _table.GetRecords(), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -157,16 +169,19 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
 
             _saving = true;
 
-            // Off the timer's thread: serialising a big table must not hold up the clock or the table's writers.
-            _currentSave = Task.Run(SaveInBackgroundAsync);
+            // The snapshot is taken now (a copy of references, cheap); writing it happens off the timer's thread, so
+            // serialising a big table holds up neither the clock nor the table's writers.
+            var version = _table.Version;
+            var records = _table.GetRecords();
+            _currentSave = Task.Run(() => SaveInBackgroundAsync(version, records));
         }
     }
 
-    private async Task SaveInBackgroundAsync()
+    private async Task SaveInBackgroundAsync(long version, IReadOnlyList<PeerRecord> records)
     {
         try
         {
-            await SaveTableAsync(_table.Version, _disposing.Token).ConfigureAwait(false);
+            await SaveAsync(version, records, _disposing.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
         {
@@ -191,10 +206,9 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task SaveTableAsync(long version, CancellationToken cancellationToken)
+    private async Task SaveAsync(long version, IReadOnlyList<PeerRecord> records, CancellationToken cancellationToken)
     {
-        // The version is read before the records, so the records are at least that recent.
-        var records = _table.GetRecords();
+        // The caller reads the version before the records, so the records are at least that recent.
         await _store.SaveAsync(records, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _savedVersion, version);
         Interlocked.Increment(ref _saveCount);
