@@ -11,7 +11,7 @@ namespace PeerManagement;
 /// changes came in between; the last save happens at stop. Saves never overlap. A failed save is logged and
 /// retried after another interval; the table in memory is not touched by saving.
 /// </summary>
-internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
+internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly PeerTable _table;
@@ -120,8 +120,25 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops watching and cancels a save in progress, without a last save (that is <see cref="StopAsync"/>'s job).</summary>
+    /// <summary>
+    /// Stops watching, cancels a save in progress and waits for it to end, without a last save (that is
+    /// <see cref="StopAsync"/>'s job).
+    /// </summary>
     public async ValueTask DisposeAsync()
+    {
+        var running = BeginDispose();
+        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _timer.Dispose();
+    }
+
+    /// <summary>Stops watching and cancels a save in progress, without waiting for it (containers disposed synchronously).</summary>
+    public void Dispose()
+    {
+        BeginDispose();
+        _timer.Dispose();
+    }
+
+    private Task BeginDispose()
     {
         Task running;
         lock (_gate)
@@ -136,13 +153,9 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable
             running = _currentSave;
         }
 
-        if (!_disposing.IsCancellationRequested)
-        {
-            await _disposing.CancelAsync().ConfigureAwait(false);
-        }
-
-        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _timer.Dispose();
+        // Never disposed: a save still running may read its token.
+        _disposing.Cancel();
+        return running;
     }
 
     private void OnChanged(object? sender, EventArgs e)
