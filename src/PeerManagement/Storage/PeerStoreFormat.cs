@@ -146,9 +146,10 @@ internal static class PeerStoreFormat
         }
 
         records = new List<PeerRecord>(entries.Count);
+        var strings = new StringPool();
         foreach (var entry in entries)
         {
-            if (entry is not null && TryToRecord(entry, out var record))
+            if (entry is not null && TryToRecord(entry, strings, out var record))
             {
                 records.Add(record);
             }
@@ -214,7 +215,7 @@ internal static class PeerStoreFormat
         };
     }
 
-    private static bool TryToRecord(PeerStoreEntry entry, [NotNullWhen(true)] out PeerRecord? record)
+    private static bool TryToRecord(PeerStoreEntry entry, StringPool strings, [NotNullWhen(true)] out PeerRecord? record)
     {
         record = null;
         IPAddress? address = null;
@@ -226,7 +227,7 @@ internal static class PeerStoreFormat
             || entry.Source is null
             || (entry.IPAddress is not null && !IPAddress.TryParse(entry.IPAddress, out address))
             || entry.TryCount < 0
-            || (entry.Features is not null && !TryToFeatures(entry.Features, out features)))
+            || (entry.Features is not null && !TryToFeatures(entry.Features, host, strings, out features)))
         {
             return false;
         }
@@ -238,17 +239,17 @@ internal static class PeerStoreFormat
             Version = version,
             Pruning = entry.Pruning,
             Features = features,
-            Source = entry.Source,
+            Source = strings.Get(entry.Source),
             IPAddress = address,
             LastGood = entry.LastGood,
             LastTry = entry.LastTry,
             TryCount = entry.TryCount,
-            BadReason = entry.BadReason,
+            BadReason = strings.Get(entry.BadReason),
         };
         return true;
     }
 
-    private static bool TryToFeatures(PeerStoreFeatures stored, [NotNullWhen(true)] out PeerFeatures? features)
+    private static bool TryToFeatures(PeerStoreFeatures stored, PeerHost owner, StringPool strings, [NotNullWhen(true)] out PeerFeatures? features)
     {
         features = null;
         var hosts = new Dictionary<PeerHost, PeerPorts>(stored.Hosts?.Count ?? 0);
@@ -256,7 +257,9 @@ internal static class PeerStoreFormat
         {
             foreach (var (name, storedPorts) in stored.Hosts)
             {
-                if (!PeerHost.TryParse(name, out var host) || storedPorts is null
+                // Usually the peer lists its own host: no need to parse it twice.
+                var host = owner;
+                if ((name != owner.Value && !PeerHost.TryParse(name, out host)) || storedPorts is null
                     || !TryGetPorts(storedPorts.TcpPort, storedPorts.SslPort, out var ports) || !hosts.TryAdd(host, ports))
                 {
                     return false;
@@ -274,14 +277,46 @@ internal static class PeerStoreFormat
         features = new PeerFeatures
         {
             Hosts = hosts,
-            GenesisHash = stored.GenesisHash,
-            HashFunction = stored.HashFunction,
-            ServerVersion = stored.ServerVersion,
+            GenesisHash = strings.Get(stored.GenesisHash),
+            HashFunction = strings.Get(stored.HashFunction),
+            ServerVersion = strings.Get(stored.ServerVersion),
             ProtocolMin = min,
             ProtocolMax = max,
             Pruning = stored.Pruning,
         };
         return true;
+    }
+
+    /// <summary>
+    /// Shares equal strings among the loaded records: sources, genesis hashes, server versions and bad reasons
+    /// repeat across thousands of peers, and the table keeps them for the life of the process.
+    /// </summary>
+    private sealed class StringPool
+    {
+        private const int MaxPooledLength = 128;
+        private const int MaxEntries = 4096;
+        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+
+        [return: NotNullIfNotNull(nameof(value))]
+        public string? Get(string? value)
+        {
+            if (value is null || value.Length > MaxPooledLength)
+            {
+                return value;
+            }
+
+            if (_strings.TryGetValue(value, out var pooled))
+            {
+                return pooled;
+            }
+
+            if (_strings.Count < MaxEntries)
+            {
+                _strings.Add(value, value);
+            }
+
+            return value;
+        }
     }
 
     private static bool TryGetVersion(string text, out ProtocolVersion? version)

@@ -54,6 +54,20 @@ public sealed class FilePeerStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Loaded_peers_share_repeated_strings_instead_of_one_copy_each()
+    {
+        var features = new PeerFeatures { GenesisHash = new string('0', 64), ServerVersion = "ElectrumX 1.16.0" };
+        var peers = StoreTestData.Many(3).Select(p => p with { Features = features, Source = PeerSources.Peer }).ToArray();
+        await CreateStore().SaveAsync(peers, Ct);
+
+        var loaded = await CreateStore().LoadAsync(Ct);
+
+        loaded.ShouldEqual(peers);
+        ReferenceEquals(loaded[0].Features!.GenesisHash, loaded[2].Features!.GenesisHash).Should().BeTrue();
+        ReferenceEquals(loaded[0].Features!.ServerVersion, loaded[1].Features!.ServerVersion).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Empty_table_round_trips()
     {
         await CreateStore().SaveAsync([], Ct);
