@@ -20,7 +20,7 @@ internal static partial class Log
     [LoggerMessage(504, LogLevel.Warning, "Loaded {Count} peers from the backup {Path}: the main file was missing or unusable")]
     public static partial void StoreLoadedFromBackup(ILogger logger, int count, string path);
 
-    [LoggerMessage(505, LogLevel.Information, "No peer store file at {Path}; starting with an empty table")]
+    [LoggerMessage(505, LogLevel.Information, "No usable peer store file at {Path}; starting with an empty table")]
     public static partial void StoreMissing(ILogger logger, string path);
 
     [LoggerMessage(506, LogLevel.Warning, "Skipped {Count} unusable entries of peer store file {Path}")]

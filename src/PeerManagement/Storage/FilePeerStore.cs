@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -122,12 +121,16 @@ public sealed class FilePeerStore : IPeerStore
     public async ValueTask SaveAsync(IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peers);
+        for (var i = 0; i < peers.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(peers[i], nameof(peers));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
-        var document = PeerStoreFormat.ToDocument(peers);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var bytes = await WriteAtomicallyAsync(document, cancellationToken).ConfigureAwait(false);
+            var bytes = await WriteAtomicallyAsync(peers, cancellationToken).ConfigureAwait(false);
             Log.StoreSaved(_logger, peers.Count, _path, bytes);
         }
         catch (UnauthorizedAccessException e)
@@ -161,7 +164,7 @@ public sealed class FilePeerStore : IPeerStore
         }
     }
 
-    private async Task<long> WriteAtomicallyAsync(PeerStoreDocument document, CancellationToken cancellationToken)
+    private async Task<long> WriteAtomicallyAsync(IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
     {
         if (System.IO.Path.GetDirectoryName(_path) is { Length: > 0 } directory)
         {
@@ -181,7 +184,7 @@ public sealed class FilePeerStore : IPeerStore
                 var body = new HashingWriteStream(file, hash);
                 await using (body.ConfigureAwait(false))
                 {
-                    await JsonSerializer.SerializeAsync(body, document, PeerStoreJsonContext.Default.PeerStoreDocument, cancellationToken).ConfigureAwait(false);
+                    await PeerStoreFormat.WriteBodyAsync(body, peers, cancellationToken).ConfigureAwait(false);
                 }
 
                 bodyLength = body.BytesWritten;

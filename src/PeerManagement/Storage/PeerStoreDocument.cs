@@ -77,4 +77,5 @@ internal sealed class PeerStorePorts
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PeerStoreDocument))]
+[JsonSerializable(typeof(PeerStoreEntry))]
 internal sealed partial class PeerStoreJsonContext : JsonSerializerContext;

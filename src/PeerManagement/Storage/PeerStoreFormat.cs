@@ -128,68 +128,135 @@ internal static class PeerStoreFormat
     {
         records = null;
         skipped = 0;
-        PeerStoreDocument? document;
         try
         {
-            document = JsonSerializer.Deserialize(body, PeerStoreJsonContext.Default.PeerStoreDocument);
+            return TryReadPeers(body, out records, out skipped, out error);
         }
         catch (JsonException e)
         {
+            records = null;
             error = $"the content is not a peer table: {e.Message}";
             return false;
         }
+    }
 
-        if (document?.Peers is not { } entries)
+    private static bool TryReadPeers(ReadOnlySpan<byte> body, [NotNullWhen(true)] out List<PeerRecord>? records, out int skipped, [NotNullWhen(false)] out string? error)
+    {
+        // Entry by entry, each converted as soon as it is read: the intermediate objects die young instead of
+        // living, with the whole file's worth of them, until the end (which made the garbage collector copy them).
+        records = null;
+        skipped = 0;
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            error = "the content is not a peer table: it has no list of peers";
+            error = "the content is not a peer table: it is not a JSON object";
             return false;
         }
 
-        records = new List<PeerRecord>(entries.Count);
         var strings = new StringPool();
-        foreach (var entry in entries)
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (entry is not null && TryToRecord(entry, strings, out var record))
+            var isPeers = reader.ValueTextEquals("peers"u8);
+            reader.Read();
+            if (!isPeers)
             {
-                records.Add(record);
+                reader.Skip(); // a property of a later version: ignored
+                continue;
             }
-            else
+
+            if (records is not null || reader.TokenType != JsonTokenType.StartArray)
             {
-                skipped++;
+                error = "the content is not a peer table: \"peers\" is not one list";
+                return false;
             }
+
+            records = [];
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var entry = JsonSerializer.Deserialize(ref reader, PeerStoreJsonContext.Default.PeerStoreEntry);
+                if (entry is not null && TryToRecord(entry, strings, out var record))
+                {
+                    records.Add(record);
+                }
+                else
+                {
+                    skipped++;
+                }
+            }
+        }
+
+        // Reading past the end throws on anything but whitespace after the object.
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            records = null;
+            error = "the content is not a peer table: it does not end after its object";
+            return false;
+        }
+
+        if (records is null)
+        {
+            error = "the content is not a peer table: it has no list of peers";
+            return false;
         }
 
         error = null;
         return true;
     }
 
-    /// <summary>The document that is saved for <paramref name="peers"/>.</summary>
+    /// <summary>
+    /// Writes the body for <paramref name="peers"/> to <paramref name="stream"/>, entry by entry, so the
+    /// intermediate objects die young however big the table is.
+    /// </summary>
+    public static async Task WriteBodyAsync(Stream stream, IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
+    {
+        const int FlushAt = 48 * 1024;
+        var writer = new Utf8JsonWriter(stream);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("peers"u8);
+            for (var i = 0; i < peers.Count; i++)
+            {
+                JsonSerializer.Serialize(writer, ToEntry(peers[i]), PeerStoreJsonContext.Default.PeerStoreEntry);
+                if (writer.BytesPending > FlushAt)
+                {
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The whole document for <paramref name="peers"/> (what <see cref="WriteBodyAsync"/> writes).</summary>
     public static PeerStoreDocument ToDocument(IReadOnlyList<PeerRecord> peers)
     {
         var entries = new List<PeerStoreEntry?>(peers.Count);
         for (var i = 0; i < peers.Count; i++)
         {
-            var peer = peers[i];
-            ArgumentNullException.ThrowIfNull(peer, nameof(peers));
-            entries.Add(new PeerStoreEntry
-            {
-                Host = peer.Host.Value,
-                TcpPort = peer.Ports.TcpPort,
-                SslPort = peer.Ports.SslPort,
-                Version = peer.Version?.ToString(),
-                Pruning = peer.Pruning,
-                Source = peer.Source,
-                IPAddress = peer.IPAddress?.ToString(),
-                LastGood = peer.LastGood,
-                LastTry = peer.LastTry,
-                TryCount = peer.TryCount,
-                BadReason = peer.BadReason,
-                Features = peer.Features is { } features ? ToDocument(features) : null,
-            });
+            entries.Add(ToEntry(peers[i]));
         }
 
         return new PeerStoreDocument { Peers = entries };
     }
+
+    private static PeerStoreEntry ToEntry(PeerRecord peer) => new()
+    {
+        Host = peer.Host.Value,
+        TcpPort = peer.Ports.TcpPort,
+        SslPort = peer.Ports.SslPort,
+        Version = peer.Version?.ToString(),
+        Pruning = peer.Pruning,
+        Source = peer.Source,
+        IPAddress = peer.IPAddress?.ToString(),
+        LastGood = peer.LastGood,
+        LastTry = peer.LastTry,
+        TryCount = peer.TryCount,
+        BadReason = peer.BadReason,
+        Features = peer.Features is { } features ? ToDocument(features) : null,
+    };
 
     private static PeerStoreFeatures ToDocument(PeerFeatures features)
     {

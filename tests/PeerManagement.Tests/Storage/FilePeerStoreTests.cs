@@ -189,8 +189,23 @@ public sealed class FilePeerStoreTests : IDisposable
     [InlineData("\"peers\"")]
     [InlineData("{\"peers\":[{\"host\":\"peer-0.example.org\",\"tries\":\"many\"}]}")]
     [InlineData("{\"peers\":[{\"host\":\"peer-0.example.org\",\"lastGood\":\"yesterday\"}]}")]
+    [InlineData("{\"peers\":[],\"peers\":[]}")]
+    [InlineData("{\"peers\":[]} {}")]
+    [InlineData("{\"peers\":[]")]
     public async Task Valid_json_of_the_wrong_shape_is_moved_aside_and_the_backup_is_loaded(string body)
         => await ShouldRecoverFromBackupAsync(_ => WithHeader(Encoding.UTF8.GetBytes(body)));
+
+    [Fact]
+    public async Task Properties_of_a_later_version_are_ignored()
+    {
+        const string body = """{"written":{"by":"a later version"},"peers":[{"host":"good.example.org","source":"seed","tries":0,"rank":3}],"more":[1,2]}""";
+        await File.WriteAllBytesAsync(StorePath, WithHeader(Encoding.UTF8.GetBytes(body)), Ct);
+
+        var loaded = await CreateStore().LoadAsync(Ct);
+
+        loaded.Should().ContainSingle().Which.Host.Value.Should().Be("good.example.org");
+        Errors().Should().BeEmpty();
+    }
 
     [Fact]
     public async Task Content_that_is_not_utf8_is_moved_aside_and_the_backup_is_loaded()
