@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 
 namespace PeerManagement;
@@ -519,6 +520,14 @@ internal sealed class JsonRpcSession : IJsonRpcSession
 
     private static bool TryParse(ReadOnlySequence<byte> line, out JsonElement root, out string? error)
     {
+        // The JSON reader leaves the bytes of strings unchecked, so UTF-8 is validated here, before anything is read.
+        if (!IsValidUtf8(line))
+        {
+            root = default;
+            error = "it is not valid UTF-8";
+            return false;
+        }
+
         var reader = new Utf8JsonReader(line, ReaderOptions);
         try
         {
@@ -545,6 +554,27 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             root = default;
             error = ex.Message;
             return false;
+        }
+    }
+
+    private static bool IsValidUtf8(ReadOnlySequence<byte> line)
+    {
+        if (line.IsSingleSegment)
+        {
+            return Utf8.IsValid(line.FirstSpan);
+        }
+
+        // A long line spans buffer segments, and a character may straddle two: check one contiguous copy.
+        var length = (int)line.Length;
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            line.CopyTo(copy);
+            return Utf8.IsValid(copy.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 
