@@ -90,6 +90,13 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable
         }
     }
 
+    /// <summary>Uses the given proxy from now on, without probing it.</summary>
+    internal void SetProxy(EndPoint endPoint)
+    {
+        Volatile.Write(ref _proxy, endPoint);
+        StopRetrying();
+    }
+
     /// <inheritdoc />
     public async ValueTask<Stream> ConnectAsync(PeerHost host, int port, CancellationToken cancellationToken)
     {
