@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
@@ -30,7 +31,8 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     private const int ReadBufferSize = 16 * 1024;
     private const string VersionText = "2.0";
 
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    // Text is written as UTF-8, not as \u escapes: the stream is not HTML, and escapes would triple non-Latin text.
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
     private static readonly JsonEncodedText JsonRpcName = JsonEncodedText.Encode("jsonrpc");
     private static readonly JsonEncodedText VersionValue = JsonEncodedText.Encode(VersionText);
@@ -192,16 +194,23 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             await _reader.CompleteAsync().ConfigureAwait(false);
             await _writer.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException)
         {
-            // The stream is going away anyway.
+            // Completing flushes what a failed write left behind, into a stream that may be gone: nothing to save.
         }
         finally
         {
             _writeLock.Release();
         }
 
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+        {
+            // Closing a broken stream; the session is closed either way.
+        }
         _idleTimer?.Dispose();
     }
 
@@ -330,6 +339,19 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         }
 
         return request;
+    }
+
+    private bool IsPending(JsonElement id)
+    {
+        if (!id.TryGetInt64(out var value))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _pending.ContainsKey(value);
+        }
     }
 
     private void Remove(long id)
@@ -520,8 +542,30 @@ internal sealed class JsonRpcSession : IJsonRpcSession
 
     private static bool TryParse(ReadOnlySequence<byte> line, out JsonElement root, out string? error)
     {
+        if (line.IsSingleSegment)
+        {
+            return TryParse(line.FirstSpan, out root, out error);
+        }
+
+        // A long line spans buffer segments. One contiguous copy can be checked as UTF-8 (a character may straddle
+        // two segments) and is read several times faster by the JSON reader than the segments themselves.
+        var length = (int)line.Length;
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            line.CopyTo(copy);
+            return TryParse(copy.AsSpan(0, length), out root, out error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> line, out JsonElement root, out string? error)
+    {
         // The JSON reader leaves the bytes of strings unchecked, so UTF-8 is validated here, before anything is read.
-        if (!IsValidUtf8(line))
+        if (!Utf8.IsValid(line))
         {
             root = default;
             error = "it is not valid UTF-8";
@@ -531,7 +575,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         var reader = new Utf8JsonReader(line, ReaderOptions);
         try
         {
-            // ParseValue copies the bytes, so the element outlives the pipe's buffer and needs no disposal.
+            // ParseValue copies the bytes, so the element outlives the read buffer and needs no disposal.
             root = JsonElement.ParseValue(ref reader);
             if (reader.Read())
             {
@@ -548,34 +592,6 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             error = ex.Message;
             return false;
         }
-        catch (ArgumentException ex)
-        {
-            // Invalid UTF-8 inside a string surfaces as an ArgumentException on some paths.
-            root = default;
-            error = ex.Message;
-            return false;
-        }
-    }
-
-    private static bool IsValidUtf8(ReadOnlySequence<byte> line)
-    {
-        if (line.IsSingleSegment)
-        {
-            return Utf8.IsValid(line.FirstSpan);
-        }
-
-        // A long line spans buffer segments, and a character may straddle two: check one contiguous copy.
-        var length = (int)line.Length;
-        var copy = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            line.CopyTo(copy);
-            return Utf8.IsValid(copy.AsSpan(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-        }
     }
 
     private async ValueTask ProcessMessageAsync(JsonElement message, CancellationToken token)
@@ -589,6 +605,15 @@ internal sealed class JsonRpcSession : IJsonRpcSession
 
         if (parsed.Invalid is { } reason)
         {
+            if (parsed.LacksMethod && parsed.Id.ValueKind == JsonValueKind.Number && IsPending(parsed.Id))
+            {
+                // An answer to one of our requests with neither result nor error.
+                parsed.IsResponse = true;
+                parsed.Invalid = "it has neither a result nor an error";
+                HandleResponse(parsed);
+                return;
+            }
+
             await SendInvalidRequestAsync(parsed.Id, reason).ConfigureAwait(false);
             return;
         }
@@ -850,6 +875,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         }
 
         parsed.IsNotification = !hasId;
+        parsed.LacksMethod = method.ValueKind == JsonValueKind.Undefined;
         parsed.Invalid = !versionValid ? "the jsonrpc member is not \"2.0\""
             : method.ValueKind != JsonValueKind.String ? "the method is not a string"
             : !idValid ? "the id is not a string, a number or null"
@@ -961,6 +987,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     {
         public bool IsResponse;
         public bool IsNotification;
+        public bool LacksMethod;
         public string? Invalid;
         public string? Method;
         public JsonElement Id;

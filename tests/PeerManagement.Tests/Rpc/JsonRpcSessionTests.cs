@@ -411,6 +411,37 @@ public class JsonRpcSessionTests
     }
 
     [Fact]
+    public async Task Invalid_UTF8_deep_inside_a_long_message_is_found_too()
+    {
+        var (session, peer) = _kit.CreateWithRawPeer(DelegateHandler.Echo());
+        await using (session)
+        await using (peer)
+        {
+            byte[] bad = [.. "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[\""u8, .. Enumerable.Repeat((byte)'a', 100_000), 0xED, 0xA0, 0x80, .. "\"]}\n"u8];
+            await peer.SendAsync(bad);
+
+            (await peer.ReadMessageAsync())["error"]!["code"]!.GetValue<int>().Should().Be(JsonRpcErrorCodes.ParseError);
+            await FluentActions.Awaiting(() => session.Completion.WaitAsync(Bound, Token)).Should().ThrowAsync<JsonRpcProtocolException>().WithMessage("*UTF-8*");
+        }
+    }
+
+    [Fact]
+    public async Task A_long_valid_message_spanning_many_read_buffers_is_read_whole()
+    {
+        var (client, server) = _kit.CreatePair(DelegateHandler.Echo());
+        await using (client)
+        await using (server)
+        {
+            var text = string.Concat(Enumerable.Repeat("héllo wörld ✓ ", 30_000));
+
+            var echoed = await client.InvokeAsync("echo", [text], Token).WaitAsync(Bound, Token);
+
+            echoed[0].GetString().Should().Be(text);
+            System.Text.Encoding.UTF8.GetByteCount(text).Should().BeGreaterThan(500_000, "the message spans many read buffers");
+        }
+    }
+
+    [Fact]
     public async Task A_line_longer_than_the_limit_closes_the_session_without_reading_much_beyond_it()
     {
         CountingStream? counting = null;
@@ -473,6 +504,7 @@ public class JsonRpcSessionTests
     [InlineData("""{"jsonrpc":"1.0","id":ID,"result":1}""", "not \"2.0\"")]
     [InlineData("""{"id":ID,"result":1}""", "not \"2.0\"")]
     [InlineData("""{"jsonrpc":"2.0","id":ID,"result":1,"error":{"code":1,"message":"m"}}""", "both")]
+    [InlineData("""{"jsonrpc":"2.0","id":ID}""", "neither a result nor an error")]
     [InlineData("""{"jsonrpc":"2.0","id":ID,"error":"broken"}""", "integer code")]
     [InlineData("""{"jsonrpc":"2.0","id":ID,"error":{"code":"x","message":"m"}}""", "integer code")]
     [InlineData("""{"jsonrpc":"2.0","id":ID,"error":{"code":1e300,"message":"m"}}""", "integer code")]
