@@ -63,7 +63,7 @@ public static partial class PeerManagementServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerConnectorOptions>, PeerConnectorOptionsValidator>());
         services.AddOptions<PeerConnectorOptions>().ValidateOnStart();
         services.TryAddSingleton<IJsonRpcSessionFactory, JsonRpcSessionFactory>();
-        services.TryAddSingleton<IHostNameResolver, DnsHostNameResolver>();
+        services.TryAddSingleton<IHostNameResolver, OperatingSystemHostNameResolver>();
         services.TryAddSingleton<IProxyConnector, Socks5ProxyConnector>();
         services.TryAddSingleton<IPeerConnector, TcpPeerConnector>();
     }

@@ -14,7 +14,7 @@ namespace PeerManagement;
 /// 9050, 9150 and 1080 when no port is set, with a real SOCKS5 greeting (an open port that does not answer it is
 /// not a proxy), and keeps looking every <see cref="PeerManagementOptions.ProxyRetryInterval"/> until one answers.
 /// </summary>
-public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable
+public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, IDisposable
 {
     /// <summary>The ports probed when no port is configured: Tor daemon, Tor Browser, the SOCKS default.</summary>
     internal static readonly int[] DefaultPorts = [9050, 9150, 1080];
@@ -141,11 +141,18 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable
     /// <returns>A task that completes when the retry timer is stopped.</returns>
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Stops looking for a proxy.</summary>
+    public void Dispose()
+    {
         lock (_timerGate)
         {
             if (_disposed)
             {
-                return ValueTask.CompletedTask;
+                return;
             }
 
             _disposed = true;
@@ -154,7 +161,6 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable
         }
 
         _lifetime.Cancel();
-        return ValueTask.CompletedTask;
     }
 
     private static EndPoint CreateEndPoint(string host, int port)

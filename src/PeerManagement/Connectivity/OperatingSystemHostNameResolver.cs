@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace PeerManagement;
 
 /// <summary>The default <see cref="IHostNameResolver"/>: the operating system's resolver.</summary>
-internal sealed class DnsHostNameResolver : IHostNameResolver
+internal sealed class OperatingSystemHostNameResolver : IHostNameResolver
 {
     public async ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
     {
