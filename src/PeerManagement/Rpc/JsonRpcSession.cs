@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.ExceptionServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -33,7 +34,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
 
     // Text is written as UTF-8, not as \u escapes: the stream is not HTML, and escapes would triple non-Latin text.
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
     private static readonly JsonEncodedText JsonRpcName = JsonEncodedText.Encode("jsonrpc");
     private static readonly JsonEncodedText VersionValue = JsonEncodedText.Encode(VersionText);
     private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
@@ -131,6 +132,40 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         var write = WriteAsync((Request: request, Parameters: parameters), static (w, s) => WriteRequest(w, s.Request.Id, s.Request.Method, s.Parameters));
         Observe(write, request);
         return request.Task;
+    }
+
+    /// <summary>
+    /// Sends a request and turns its result into <typeparamref name="T"/> while the answer is still in the read
+    /// buffer: no copy of the answer is made, which matters for large answers.
+    /// </summary>
+    internal async Task<T> InvokeAsync<T>(string method, IReadOnlyList<JsonNode?> parameters, Func<JsonElement, T> parseResult, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(parseResult);
+        cancellationToken.ThrowIfCancellationRequested();
+        var value = default(T);
+        ExceptionDispatchInfo? parseError = null;
+        var request = Register(method, cancellationToken, element =>
+        {
+            try
+            {
+                value = parseResult(element);
+            }
+            catch (Exception ex)
+            {
+                parseError = ExceptionDispatchInfo.Capture(ex);
+            }
+        });
+        if (!request.Task.IsCompleted)
+        {
+            var write = WriteAsync((Request: request, Parameters: parameters), static (w, s) => WriteRequest(w, s.Request.Id, s.Request.Method, s.Parameters));
+            Observe(write, request);
+        }
+
+        await request.Task.ConfigureAwait(false);
+        parseError?.Throw();
+        return value!;
     }
 
     /// <summary>Sends several requests as one batch (a JSON array on one line).</summary>
@@ -313,9 +348,9 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         }
     }
 
-    private PendingRequest Register(string method, CancellationToken cancellationToken)
+    private PendingRequest Register(string method, CancellationToken cancellationToken, Action<JsonElement>? consume = null)
     {
-        var request = new PendingRequest(this, Interlocked.Increment(ref _nextId), method);
+        var request = new PendingRequest(this, Interlocked.Increment(ref _nextId), method) { Consume = consume };
         Exception? closed = null;
         lock (_gate)
         {
@@ -526,6 +561,12 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             throw new JsonRpcProtocolException($"The remote party sent a message that is not JSON: {parseError}");
         }
 
+        if (root.ValueKind == JsonValueKind.Undefined)
+        {
+            // An answer already handed to its request.
+            return;
+        }
+
         if (root.ValueKind == JsonValueKind.Object)
         {
             await ProcessMessageAsync(root, token).ConfigureAwait(false);
@@ -540,58 +581,95 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         }
     }
 
-    private static bool TryParse(ReadOnlySequence<byte> line, out JsonElement root, out string? error)
+    /// <summary>
+    /// Parses a line into pooled memory. An answer to a request that parses its own result is handed over right
+    /// there (<paramref name="root"/> is then undefined); anything else is copied out as an element that outlives
+    /// the read buffer.
+    /// </summary>
+    private bool TryParse(ReadOnlySequence<byte> line, out JsonElement root, out string? error)
     {
+        byte[]? rented = null;
+        ReadOnlyMemory<byte> memory;
         if (line.IsSingleSegment)
         {
-            return TryParse(line.FirstSpan, out root, out error);
+            memory = line.First;
+        }
+        else
+        {
+            // A long line spans buffer segments. One contiguous copy can be checked as UTF-8 (a character may
+            // straddle two segments) and is read several times faster by the JSON reader than the segments.
+            var length = (int)line.Length;
+            rented = ArrayPool<byte>.Shared.Rent(length);
+            line.CopyTo(rented);
+            memory = rented.AsMemory(0, length);
         }
 
-        // A long line spans buffer segments. One contiguous copy can be checked as UTF-8 (a character may straddle
-        // two segments) and is read several times faster by the JSON reader than the segments themselves.
-        var length = (int)line.Length;
-        var copy = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            line.CopyTo(copy);
-            return TryParse(copy.AsSpan(0, length), out root, out error);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-        }
-    }
-
-    private static bool TryParse(ReadOnlySpan<byte> line, out JsonElement root, out string? error)
-    {
-        // The JSON reader leaves the bytes of strings unchecked, so UTF-8 is validated here, before anything is read.
-        if (!Utf8.IsValid(line))
-        {
-            root = default;
-            error = "it is not valid UTF-8";
-            return false;
-        }
-
-        var reader = new Utf8JsonReader(line, ReaderOptions);
-        try
-        {
-            // ParseValue copies the bytes, so the element outlives the read buffer and needs no disposal.
-            root = JsonElement.ParseValue(ref reader);
-            if (reader.Read())
+            // The JSON reader leaves the bytes of strings unchecked, so UTF-8 is validated here, before anything is read.
+            if (!Utf8.IsValid(memory.Span))
             {
-                error = "text after the message";
+                root = default;
+                error = "it is not valid UTF-8";
                 return false;
             }
 
-            error = null;
-            return true;
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(memory, DocumentOptions);
+            }
+            catch (JsonException ex)
+            {
+                root = default;
+                error = ex.Message;
+                return false;
+            }
+
+            using (document)
+            {
+                error = null;
+                root = TryConsumeInPlace(document.RootElement) ? default : document.RootElement.Clone();
+                return true;
+            }
         }
-        catch (JsonException ex)
+        finally
         {
-            root = default;
-            error = ex.Message;
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Hands a well-formed answer to a request that parses its own result, while the pooled document lives.</summary>
+    private bool TryConsumeInPlace(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
             return false;
         }
+
+        var parsed = Classify(root);
+        if (!parsed.IsResponse || parsed.Invalid is not null || parsed.Error.ValueKind != JsonValueKind.Undefined
+            || parsed.Id.ValueKind != JsonValueKind.Number || !parsed.Id.TryGetInt64(out var id))
+        {
+            return false;
+        }
+
+        PendingRequest? request;
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue(id, out request) || request.Consume is null)
+            {
+                return false;
+            }
+
+            _pending.Remove(id);
+        }
+
+        request.Complete(parsed.Result);
+        return true;
     }
 
     private async ValueTask ProcessMessageAsync(JsonElement message, CancellationToken token)
@@ -1029,8 +1107,22 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             }
         }
 
+        /// <summary>Parses the result in place instead of handing it out (see <see cref="InvokeAsync{T}"/>).</summary>
+        public Action<JsonElement>? Consume { get; init; }
+
         public void Complete(JsonElement result)
         {
+            if (Task.IsCompleted)
+            {
+                return;
+            }
+
+            if (Consume is { } consume)
+            {
+                consume(result);
+                result = default;
+            }
+
             if (TrySetResult(result))
             {
                 Cleanup();

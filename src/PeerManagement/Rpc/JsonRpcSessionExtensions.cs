@@ -1,10 +1,42 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace PeerManagement;
 
 /// <summary>Batches on any <see cref="IJsonRpcSession"/>.</summary>
 public static class JsonRpcSessionExtensions
 {
+    /// <summary>
+    /// Sends a request and turns its result into <typeparamref name="T"/> with <paramref name="parseResult"/>. On the
+    /// library's own sessions the parser runs on the answer while it is still in the read buffer, so a large answer
+    /// (a long peer list) is read without being copied; the element must therefore not be kept beyond the call.
+    /// </summary>
+    /// <typeparam name="T">What the result becomes.</typeparam>
+    /// <param name="session">The session.</param>
+    /// <param name="method">The method name.</param>
+    /// <param name="parameters">The positional parameters.</param>
+    /// <param name="parseResult">Turns the <c>result</c> member into <typeparamref name="T"/>; runs on the session's reader, so keep it short. What it throws is what the returned task throws.</param>
+    /// <param name="cancellationToken">Releases the caller at once; a late answer is then dropped.</param>
+    /// <returns>The parsed result.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="method"/> is empty.</exception>
+    /// <exception cref="JsonRpcException">The remote party answered with an error object.</exception>
+    /// <exception cref="TimeoutException">No answer came within the session's request timeout.</exception>
+    /// <exception cref="JsonRpcProtocolException">The remote party broke the protocol.</exception>
+    /// <exception cref="IOException">The session is closed or the stream failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<T> InvokeAsync<T>(this IJsonRpcSession session, string method, IReadOnlyList<JsonNode?> parameters, Func<JsonElement, T> parseResult, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(parseResult);
+        if (session is JsonRpcSession ours)
+        {
+            return await ours.InvokeAsync(method, parameters, parseResult, cancellationToken).ConfigureAwait(false);
+        }
+
+        return parseResult(await session.InvokeAsync(method, parameters, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>
     /// Sends several requests; the library's own sessions send them as one batch (a JSON array on one line),
     /// other sessions as separate requests. Each result arrives on its own task, in the order of

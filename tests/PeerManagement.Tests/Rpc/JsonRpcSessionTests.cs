@@ -128,6 +128,52 @@ public class JsonRpcSessionTests
     }
 
     [Fact]
+    public async Task A_request_can_parse_its_result_in_place()
+    {
+        var (client, server) = _kit.CreatePair(DelegateHandler.Echo());
+        await using (client)
+        await using (server)
+        {
+            var names = await client.InvokeAsync("echo", ["a", "b", "c"], r => r.EnumerateArray().Select(e => e.GetString()!).ToList(), Token).WaitAsync(Bound, Token);
+
+            names.Should().Equal("a", "b", "c");
+        }
+    }
+
+    [Fact]
+    public async Task What_the_result_parser_throws_is_what_the_caller_gets_and_the_session_goes_on()
+    {
+        var (client, server) = _kit.CreatePair(DelegateHandler.Echo());
+        await using (client)
+        await using (server)
+        {
+            var act = () => client.InvokeAsync<int>("echo", ["x"], _ => throw new FormatException("not a height"), Token).WaitAsync(Bound, Token);
+
+            await act.Should().ThrowAsync<FormatException>().WithMessage("not a height");
+            (await client.InvokeAsync("add", [1, 2], Token).WaitAsync(Bound, Token)).GetInt32().Should().Be(3);
+        }
+    }
+
+    [Fact]
+    public async Task A_parsing_request_fails_like_any_other_on_an_error_answer_or_a_timeout()
+    {
+        var (session, peer) = _kit.CreateWithRawPeer();
+        await using (session)
+        await using (peer)
+        {
+            var failing = session.InvokeAsync("x", [], r => r.GetInt32(), Token);
+            var request = await peer.ReadMessageAsync();
+            await peer.SendAsync($$$"""{"jsonrpc":"2.0","id":{{{request["id"]}}},"error":{"code":-1,"message":"no"}}""" + "\n");
+            await FluentActions.Awaiting(() => failing.WaitAsync(Bound, Token)).Should().ThrowAsync<JsonRpcException>();
+
+            var silent = session.InvokeAsync("y", [], r => r.GetInt32(), Token);
+            await peer.ReadMessageAsync();
+            _kit.Time.Advance(_kit.Options.RequestTimeout);
+            await FluentActions.Awaiting(() => silent.WaitAsync(Bound, Token)).Should().ThrowAsync<TimeoutException>();
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_requests_answered_out_of_order_reach_their_own_callers()
     {
         var (session, peer) = _kit.CreateWithRawPeer();
