@@ -30,11 +30,15 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     internal const int MaxConcurrentIncomingCalls = 16;
 
     private const int ReadBufferSize = 16 * 1024;
+
+    /// <summary>Lines longer than this are parsed into pooled memory, and answers to parsing requests read in place.</summary>
+    private const int InPlaceThreshold = 64 * 1024;
     private const string VersionText = "2.0";
 
     // Text is written as UTF-8, not as \u escapes: the stream is not HTML, and escapes would triple non-Latin text.
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
     private static readonly JsonEncodedText JsonRpcName = JsonEncodedText.Encode("jsonrpc");
     private static readonly JsonEncodedText VersionValue = JsonEncodedText.Encode(VersionText);
     private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
@@ -614,6 +618,31 @@ internal sealed class JsonRpcSession : IJsonRpcSession
                 return false;
             }
 
+            error = null;
+            if (memory.Length <= InPlaceThreshold)
+            {
+                // Small: one parse into memory the element owns (fewest allocations).
+                var reader = new Utf8JsonReader(memory.Span, ReaderOptions);
+                try
+                {
+                    root = JsonElement.ParseValue(ref reader);
+                    if (reader.Read())
+                    {
+                        error = "text after the message";
+                        return false;
+                    }
+
+                    return true;
+                }
+                catch (JsonException ex)
+                {
+                    root = default;
+                    error = ex.Message;
+                    return false;
+                }
+            }
+
+            // Large: parse into pooled memory, so an answer parsed in place costs no copy at all.
             JsonDocument document;
             try
             {

@@ -141,6 +141,21 @@ public class JsonRpcSessionTests
     }
 
     [Fact]
+    public async Task A_large_answer_is_parsed_in_place_too()
+    {
+        var (client, server) = _kit.CreatePair(DelegateHandler.Echo());
+        await using (client)
+        await using (server)
+        {
+            var big = new string('p', 300_000);
+
+            var length = await client.InvokeAsync("echo", [big, 7], r => r[0].GetString()!.Length + r[1].GetInt32(), Token).WaitAsync(Bound, Token);
+
+            length.Should().Be(300_007);
+        }
+    }
+
+    [Fact]
     public async Task What_the_result_parser_throws_is_what_the_caller_gets_and_the_session_goes_on()
     {
         var (client, server) = _kit.CreatePair(DelegateHandler.Echo());
