@@ -18,7 +18,8 @@ namespace PeerManagement.Benchmarks.Rpc;
 [MemoryDiagnoser]
 public class PeersSubscribeParseBenchmarks
 {
-    private readonly Pipe _toSession = new(new PipeOptions(pauseWriterThreshold: 0));
+    // One large segment: the fake peer's side should not count towards the session's allocations.
+    private readonly Pipe _toSession = new(new PipeOptions(pauseWriterThreshold: 0, minimumSegmentSize: 1024 * 1024));
     private readonly Pipe _fromSession = new(new PipeOptions(pauseWriterThreshold: 0));
     private byte[] _prefix = null!;
     private byte[] _suffix = null!;
