@@ -1,0 +1,21 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace PeerManagement;
+
+/// <summary>The default <see cref="IHostNameResolver"/>: the operating system's resolver.</summary>
+internal sealed class OperatingSystemHostNameResolver : IHostNameResolver
+{
+    public async ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        try
+        {
+            return await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException)
+        {
+            return [];
+        }
+    }
+}

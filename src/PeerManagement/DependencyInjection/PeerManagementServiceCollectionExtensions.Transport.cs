@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace PeerManagement;
+
+public static partial class PeerManagementServiceCollectionExtensions
+{
+    /// <summary>Replaces the connector that opens connections to peers.</summary>
+    /// <typeparam name="TConnector">The connector type, created by the container.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IPeerManagementBuilder UsePeerConnector<TConnector>(this IPeerManagementBuilder builder)
+        where TConnector : class, IPeerConnector
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPeerConnector, TConnector>());
+        return builder;
+    }
+
+    /// <summary>Replaces the proxy connector (SOCKS5 by default).</summary>
+    /// <typeparam name="TProxyConnector">The proxy connector type, created by the container.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IPeerManagementBuilder UseProxyConnector<TProxyConnector>(this IPeerManagementBuilder builder)
+        where TProxyConnector : class, IProxyConnector
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IProxyConnector, TProxyConnector>());
+        return builder;
+    }
+
+    /// <summary>Replaces the JSON-RPC session factory.</summary>
+    /// <typeparam name="TFactory">The factory type, created by the container.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IPeerManagementBuilder UseJsonRpcSessionFactory<TFactory>(this IPeerManagementBuilder builder)
+        where TFactory : class, IJsonRpcSessionFactory
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IJsonRpcSessionFactory, TFactory>());
+        return builder;
+    }
+
+    /// <summary>Changes the settings of the default connector (timeouts, local address, TLS pins).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Changes the settings.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IPeerManagementBuilder ConfigureConnector(this IPeerManagementBuilder builder, Action<PeerConnectorOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    static partial void AddTransport(IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerConnectorOptions>, PeerConnectorOptionsValidator>());
+        services.AddOptions<PeerConnectorOptions>().ValidateOnStart();
+        services.TryAddSingleton<IJsonRpcSessionFactory, JsonRpcSessionFactory>();
+        services.TryAddSingleton<IHostNameResolver, OperatingSystemHostNameResolver>();
+        services.TryAddSingleton<IProxyConnector, Socks5ProxyConnector>();
+        services.TryAddSingleton<IPeerConnector, TcpPeerConnector>();
+    }
+}

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace PeerManagement;
+
+/// <summary>
+/// Accepts TCP (or TLS) connections and runs one JSON-RPC session per connection, answered by the host's
+/// <see cref="IJsonRpcRequestHandler"/> (which sees each session's <see cref="IJsonRpcSession.RemoteEndPoint"/>).
+/// Bounds the number of open sessions, the TLS handshake time and idle sessions; stopping closes every session.
+/// Usable as a hosted service.
+/// </summary>
+public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
+{
+    private readonly JsonRpcListenerOptions _options;
+    private readonly IJsonRpcRequestHandler _handler;
+    private readonly IJsonRpcSessionFactory _sessionFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly HashSet<Task> _connections = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _socket;
+    private IPEndPoint? _localEndPoint;
+    private Task? _accepting;
+    private int _sessionCount;
+    private bool _stopped;
+
+    /// <summary>Creates a listener; nothing is bound until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">Where and how to listen; copied.</param>
+    /// <param name="handler">Answers the calls of every session (e.g. the peer methods, behind a rate limiter).</param>
+    /// <param name="sessionFactory">Runs the sessions.</param>
+    /// <param name="timeProvider">The clock of handshake and idle timeouts; <see langword="null"/> for the system clock.</param>
+    /// <param name="logger">The logger; <see langword="null"/> logs nothing.</param>
+    /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (sessions below 1, timeouts not positive).</exception>
+    public JsonRpcListener(
+        JsonRpcListenerOptions options,
+        IJsonRpcRequestHandler handler,
+        IJsonRpcSessionFactory sessionFactory,
+        TimeProvider? timeProvider = null,
+        ILogger<JsonRpcListener>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(sessionFactory);
+        ArgumentNullException.ThrowIfNull(options.EndPoint, nameof(options.EndPoint));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1, nameof(options.MaxSessions));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.HandshakeTimeout, TimeSpan.Zero, nameof(options.HandshakeTimeout));
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.IdleTimeout, "IdleTimeout must be positive or infinite.");
+        }
+
+        _options = new JsonRpcListenerOptions
+        {
+            EndPoint = options.EndPoint,
+            Certificate = options.Certificate,
+            MaxSessions = options.MaxSessions,
+            HandshakeTimeout = options.HandshakeTimeout,
+            IdleTimeout = options.IdleTimeout,
+            RequestTimeout = options.RequestTimeout,
+        };
+        _handler = handler;
+        _sessionFactory = sessionFactory;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The bound address and port once started (with the port the system picked), else <see langword="null"/>.</summary>
+    public IPEndPoint? LocalEndPoint => _localEndPoint;
+
+    /// <summary>The transport spoken: <see cref="PeerTransport.Ssl"/> when a certificate is set.</summary>
+    public PeerTransport Transport => _options.Certificate is null ? PeerTransport.Tcp : PeerTransport.Ssl;
+
+    /// <summary>The number of open sessions (TLS handshakes in progress included).</summary>
+    public int SessionCount => Volatile.Read(ref _sessionCount);
+
+    /// <summary>Binds the endpoint and starts accepting connections.</summary>
+    /// <param name="cancellationToken">Not used; binding does not wait.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="InvalidOperationException">The listener was already started or stopped.</exception>
+    /// <exception cref="SocketException">The endpoint cannot be bound (e.g. the port is in use).</exception>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_socket is not null || _stopped)
+            {
+                throw new InvalidOperationException("A listener starts once.");
+            }
+
+            var socket = new Socket(_options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (_options.EndPoint.Address.Equals(IPAddress.IPv6Any))
+                {
+                    socket.DualMode = true;
+                }
+
+                socket.Bind(_options.EndPoint);
+                socket.Listen();
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            _socket = socket;
+            _localEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+            _accepting = AcceptAsync(socket);
+        }
+
+        Log.ListenerStarted(_logger, LocalEndPoint!, Transport);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting and closes every session (pending requests fail, handlers are cancelled). Idempotent.</summary>
+    /// <param name="cancellationToken">Stops waiting for the sessions to wind down.</param>
+    /// <returns>A task that completes when every session is closed.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the sessions closed.</exception>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        bool first;
+        Task? accepting;
+        lock (_gate)
+        {
+            first = !_stopped;
+            _stopped = true;
+            accepting = _accepting;
+        }
+
+        if (first)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            _socket?.Dispose();
+        }
+
+        if (accepting is not null)
+        {
+            await accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        Task[] connections;
+        lock (_gate)
+        {
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll(connections).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first && _localEndPoint is { } bound)
+        {
+            Log.ListenerStopped(_logger, bound);
+        }
+    }
+
+    /// <summary>Stops the listener (see <see cref="StopAsync"/>).</summary>
+    /// <returns>A task that completes when every session is closed.</returns>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private async Task AcceptAsync(Socket listener)
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (token.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Such as a connection reset before it was accepted: keep accepting.
+                Log.ListenerAcceptFailed(_logger, _options.EndPoint, ex);
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _sessionCount) > _options.MaxSessions)
+            {
+                Interlocked.Decrement(ref _sessionCount);
+                Log.ListenerFull(_logger, socket.RemoteEndPoint, _options.MaxSessions);
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            lock (_gate)
+            {
+                var connection = RunAsync(socket, token);
+                if (!connection.IsCompleted)
+                {
+                    _connections.Add(connection);
+                    _ = connection.ContinueWith(Forget, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
+        }
+
+        static void Forget(Task connection, object? state)
+        {
+            var listener = (JsonRpcListener)state!;
+            lock (listener._gate)
+            {
+                listener._connections.Remove(connection);
+            }
+        }
+    }
+
+    private async Task RunAsync(Socket socket, CancellationToken token)
+    {
+        await Task.Yield();
+        var remote = socket.RemoteEndPoint;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        IJsonRpcSession? session = null;
+        try
+        {
+            if (_options.Certificate is { } certificate)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                using var deadline = new CancellationTokenSource(_options.HandshakeTimeout, _timeProvider);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, deadline.Token);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, linked.Token).ConfigureAwait(false);
+            }
+
+            var settings = new JsonRpcSessionSettings { RemoteEndPoint = remote, RequestHandler = _handler, RequestTimeout = _options.RequestTimeout };
+            session = _sessionFactory is JsonRpcSessionFactory ours
+                ? ours.Create(stream, settings, _options.IdleTimeout)
+                : _sessionFactory.Create(stream, settings);
+            await session.Completion.WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        catch (Exception ex) when (session is null)
+        {
+            // Handshake failed, timed out, or the listener stopped during it.
+            if (!token.IsCancellationRequested)
+            {
+                Log.ListenerHandshakeFailed(_logger, remote, ex);
+            }
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Interlocked.Decrement(ref _sessionCount);
+        }
+    }
+}
