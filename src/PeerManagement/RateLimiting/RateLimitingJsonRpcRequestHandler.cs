@@ -81,8 +81,12 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
     /// <param name="remoteEndPoint">The session's remote end point.</param>
     /// <returns>The key.</returns>
     public static IPAddress KeyOf(EndPoint? remoteEndPoint)
+        => Normalize((remoteEndPoint as IPEndPoint)?.Address);
+
+    /// <summary>The key of an address: IPv4-mapped IPv6 as IPv4; <see cref="IPAddress.None"/> when unknown.</summary>
+    internal static IPAddress Normalize(IPAddress? address)
     {
-        if (remoteEndPoint is not IPEndPoint { Address: var address })
+        if (address is null)
         {
             return IPAddress.None;
         }
