@@ -73,7 +73,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = _settings.GetTimestamp();
+            var now = _settings.GetPreciseTimestampLocked();
             return _partitions.TryGetValue(resource, out var partition)
                 ? partition.GetStatisticsLocked(now)
                 : new RateLimiterStatistics { CurrentAvailablePermits = _settings.MaxTokens };
@@ -92,7 +92,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
                 return 0;
             }
 
-            var now = _settings.GetTimestamp();
+            var now = _settings.GetPreciseTimestampLocked();
             for (var partition = _oldest; partition is not null;)
             {
                 var next = partition.Newer;
@@ -120,7 +120,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = _settings.GetTimestamp();
+            var now = _settings.GetTimestampLocked();
             lease = GetPartitionLocked(resource, now).AttemptAcquireLocked(permitCount, now);
         }
 
@@ -145,7 +145,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = _settings.GetTimestamp();
+            var now = _settings.GetTimestampLocked();
             partition = GetPartitionLocked(resource, now);
             lease = partition.AcquireLocked(permitCount, now, cancellationToken, out waiter);
         }

@@ -34,7 +34,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     public PeerRateLimiter(RateLimitingOptions options, TimeProvider? timeProvider = null)
     {
         _settings = new TokenBucketSettings(options, timeProvider);
-        _bucket = new TokenBucket(_settings, _settings.GetTimestamp());
+        _bucket = new TokenBucket(_settings, _settings.GetPreciseTimestampLocked());
     }
 
     /// <summary>Always <see langword="true"/>: tokens come back continuously with the clock, no call is needed.</summary>
@@ -53,7 +53,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         {
             lock (_settings.Gate)
             {
-                return _bucket.GetIdleDurationLocked(_settings.GetTimestamp());
+                return _bucket.GetIdleDurationLocked(_settings.GetPreciseTimestampLocked());
             }
         }
     }
@@ -70,7 +70,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            return _bucket.GetStatisticsLocked(_settings.GetTimestamp());
+            return _bucket.GetStatisticsLocked(_settings.GetPreciseTimestampLocked());
         }
     }
 
@@ -83,7 +83,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            return _bucket.AttemptAcquireLocked(permitCount, _settings.GetTimestamp());
+            return _bucket.AttemptAcquireLocked(permitCount, _settings.GetTimestampLocked());
         }
     }
 
@@ -99,7 +99,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            lease = _bucket.AcquireLocked(permitCount, _settings.GetTimestamp(), cancellationToken, out waiter);
+            lease = _bucket.AcquireLocked(permitCount, _settings.GetTimestampLocked(), cancellationToken, out waiter);
         }
 
         return Continue(_bucket, _settings, lease, waiter, permitCount, cancellationToken);

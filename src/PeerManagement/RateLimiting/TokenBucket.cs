@@ -39,14 +39,18 @@ internal class TokenBucket
         var s = _settings;
         if (permitCount == 0)
         {
-            Refill(now);
+            Refill(s.IsCoarse ? s.GetPreciseTimestampLocked() : now);
             return _units >= s.WindowUnits && CanBypassQueue() ? PeerRateLimitLease.Success : PeerRateLimitLease.Failed;
         }
 
-        if (CanBypassQueue() && TryTake(permitCount, now, out var delayed))
+        if (CanBypassQueue())
         {
-            _successful++;
-            return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
+            if (TryTake(permitCount, now, out var delayed)
+                || (s.IsCoarse && TryTake(permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
+            {
+                _successful++;
+                return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
+            }
         }
 
         _failed++;
@@ -66,13 +70,14 @@ internal class TokenBucket
         {
             if (permitCount == 0)
             {
-                Refill(now);
+                Refill(s.IsCoarse ? now = s.GetPreciseTimestampLocked() : now);
                 if (_units >= s.WindowUnits)
                 {
                     return PeerRateLimitLease.Success;
                 }
             }
-            else if (TryTake(permitCount, now, out var delayed))
+            else if (TryTake(permitCount, now, out var delayed)
+                || (s.IsCoarse && TryTake(permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
             {
                 _successful++;
                 if (delayed)
@@ -378,7 +383,7 @@ internal class TokenBucket
         {
             if (!_closed)
             {
-                ProcessQueueLocked(_settings.GetTimestamp());
+                ProcessQueueLocked(_settings.GetPreciseTimestampLocked());
             }
         }
     }
@@ -405,7 +410,7 @@ internal class TokenBucket
             if (!_closed)
             {
                 // The waiter may have held up smaller ones behind it.
-                ProcessQueueLocked(_settings.GetTimestamp());
+                ProcessQueueLocked(_settings.GetPreciseTimestampLocked());
             }
         }
 

@@ -73,6 +73,11 @@ internal sealed class TokenBucketSettings
 
     private readonly bool _useStopwatch;
 
+    // The system clock costs tens of nanoseconds per read on some machines (e.g. kvm-clock), more than the rest
+    // of an acquisition. Under the lock, a precise reading is reused while the OS tick count has not moved.
+    private long _cachedTick = long.MinValue;
+    private long _cachedNow;
+
     public Lock Gate { get; } = new();
 
     public TimeProvider TimeProvider { get; }
@@ -113,7 +118,42 @@ internal sealed class TokenBucketSettings
     /// <summary>The granted lease that carries <see cref="Delay"/>; shared, since the delay never changes.</summary>
     public PeerRateLimitLease DelayedLease { get; }
 
-    public long GetTimestamp() => _useStopwatch ? Stopwatch.GetTimestamp() : TimeProvider.GetTimestamp();
+    /// <summary>Whether <see cref="GetTimestampLocked"/> may be up to one OS tick old (system clock only).</summary>
+    public bool IsCoarse => _useStopwatch;
+
+    /// <summary>
+    /// The time now, for decisions that may be conservative (granting): on the system clock, a precise reading
+    /// taken within the current OS tick (1-16 ms), so never later than the true time. Call under <see cref="Gate"/>.
+    /// </summary>
+    public long GetTimestampLocked()
+    {
+        if (!_useStopwatch)
+        {
+            return TimeProvider.GetTimestamp();
+        }
+
+        var tick = Environment.TickCount64;
+        if (tick != _cachedTick)
+        {
+            _cachedNow = Stopwatch.GetTimestamp();
+            _cachedTick = tick;
+        }
+
+        return _cachedNow;
+    }
+
+    /// <summary>The precise time now (before a rejection, in timers). Call under <see cref="Gate"/>.</summary>
+    public long GetPreciseTimestampLocked()
+    {
+        if (!_useStopwatch)
+        {
+            return TimeProvider.GetTimestamp();
+        }
+
+        _cachedTick = Environment.TickCount64;
+        _cachedNow = Stopwatch.GetTimestamp();
+        return _cachedNow;
+    }
 
     public long ToTimestampTicks(TimeSpan duration)
     {

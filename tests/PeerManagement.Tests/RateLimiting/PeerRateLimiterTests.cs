@@ -362,6 +362,25 @@ public sealed class PeerRateLimiterTests
     }
 
     [Fact]
+    public void On_the_system_clock_a_request_is_rejected_only_if_the_precise_time_says_so()
+    {
+        // One token per microsecond: tokens come back long before the OS tick count moves.
+        using var limiter = new PeerRateLimiter(new RateLimitingOptions { MaxTokens = 1_000, Window = TimeSpan.FromMilliseconds(1), Delay = TimeSpan.Zero });
+        for (var i = 0; i < 100; i++)
+        {
+            limiter.AttemptAcquire(1_000).IsAcquired.Should().BeTrue($"round {i} starts after the bucket refilled");
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (System.Diagnostics.Stopwatch.GetElapsedTime(start) < TimeSpan.FromMicroseconds(20))
+            {
+                Thread.SpinWait(10);
+            }
+
+            limiter.AttemptAcquire(10).IsAcquired.Should().BeTrue("at least 20 tokens are back after 20 µs");
+            Thread.Sleep(2);
+        }
+    }
+
+    [Fact]
     public void Granted_and_delayed_attempts_allocate_nothing()
     {
         using var limiter = new PeerRateLimiter(RateLimitTestOptions.Create(maxTokens: int.MaxValue, windowSeconds: 1, delayAfter: 10, delayMs: 5));
