@@ -318,7 +318,16 @@ internal class TokenBucket
     private PeerRateLimitLease Reject(int permitCount, long now)
     {
         var s = _settings;
-        var missing = (((Int128)permitCount + (_wait?.QueuedPermits ?? 0)) * s.WindowUnits) - _units;
+        var permits = (long)permitCount + (_wait?.QueuedPermits ?? 0);
+        if (permits <= s.MaxTokens)
+        {
+            // Fits in 64 bits: permits × WindowUnits ≤ Capacity.
+            var missingUnits = (permits * s.WindowUnits) - _units;
+            var units = (missingUnits + s.MaxTokens - 1) / s.MaxTokens;
+            return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((units * s.TickDivisor) - (now - _last)));
+        }
+
+        var missing = ((Int128)permits * s.WindowUnits) - _units;
         var timeUnits = (missing + s.MaxTokens - 1) / s.MaxTokens;
         return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((timeUnits * s.TickDivisor) - (now - _last)));
     }

@@ -162,6 +162,29 @@ internal sealed class TokenBucketSettings
     }
 
     /// <summary>Timestamp ticks as a duration, rounded up so that waiting it is always long enough.</summary>
+    public TimeSpan ToTimeSpanCeiling(long timestampTicks)
+    {
+        if (timestampTicks <= 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        if (Frequency == TimeSpan.TicksPerSecond)
+        {
+            return TimeSpan.FromTicks(timestampTicks);
+        }
+
+        if (Frequency % TimeSpan.TicksPerSecond == 0)
+        {
+            // E.g. a nanosecond clock: a plain division.
+            var per = Frequency / TimeSpan.TicksPerSecond;
+            return TimeSpan.FromTicks((timestampTicks + per - 1) / per);
+        }
+
+        return ToTimeSpanCeiling((Int128)timestampTicks);
+    }
+
+    /// <summary>Timestamp ticks as a duration, rounded up so that waiting it is always long enough.</summary>
     public TimeSpan ToTimeSpanCeiling(Int128 timestampTicks)
     {
         if (timestampTicks <= 0)
