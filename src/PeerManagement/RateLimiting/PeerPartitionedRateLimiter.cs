@@ -116,11 +116,12 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     protected override RateLimitLease AttemptAcquireCore(TKey resource, int permitCount)
     {
         CheckPermits(permitCount);
+        var tick = Environment.TickCount64;
         RateLimitLease lease;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = _settings.GetTimestampLocked();
+            var now = _settings.GetTimestampLocked(tick);
             lease = GetPartitionLocked(resource, now).AttemptAcquireLocked(permitCount, now);
         }
 
@@ -139,13 +140,14 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(TKey resource, int permitCount, CancellationToken cancellationToken)
     {
         CheckPermits(permitCount);
+        var tick = Environment.TickCount64;
         Partition partition;
         RateLimitLease? lease;
         TokenBucket.Waiter? waiter;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var now = _settings.GetTimestampLocked();
+            var now = _settings.GetTimestampLocked(tick);
             partition = GetPartitionLocked(resource, now);
             lease = partition.AcquireLocked(permitCount, now, cancellationToken, out waiter);
         }

@@ -80,10 +80,11 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         CheckPermits(permitCount);
+        var tick = Environment.TickCount64;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            return _bucket.AttemptAcquireLocked(permitCount, _settings.GetTimestampLocked());
+            return _bucket.AttemptAcquireLocked(permitCount, _settings.GetTimestampLocked(tick));
         }
     }
 
@@ -94,12 +95,13 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
         CheckPermits(permitCount);
+        var tick = Environment.TickCount64;
         RateLimitLease? lease;
         TokenBucket.Waiter? waiter;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            lease = _bucket.AcquireLocked(permitCount, _settings.GetTimestampLocked(), cancellationToken, out waiter);
+            lease = _bucket.AcquireLocked(permitCount, _settings.GetTimestampLocked(tick), cancellationToken, out waiter);
         }
 
         return Continue(_bucket, _settings, lease, waiter, permitCount, cancellationToken);

@@ -118,21 +118,23 @@ internal sealed class TokenBucketSettings
     /// <summary>The granted lease that carries <see cref="Delay"/>; shared, since the delay never changes.</summary>
     public PeerRateLimitLease DelayedLease { get; }
 
-    /// <summary>Whether <see cref="GetTimestampLocked"/> may be up to one OS tick old (system clock only).</summary>
+    /// <summary>Whether <see cref="GetTimestampLocked(long)"/> may be up to one OS tick old (system clock only).</summary>
     public bool IsCoarse => _useStopwatch;
 
     /// <summary>
     /// The time now, for decisions that may be conservative (granting): on the system clock, a precise reading
     /// taken within the current OS tick (1-16 ms), so never later than the true time. Call under <see cref="Gate"/>.
     /// </summary>
-    public long GetTimestampLocked()
+    public long GetTimestampLocked() => GetTimestampLocked(Environment.TickCount64);
+
+    /// <summary>As <see cref="GetTimestampLocked()"/>, with the OS tick count read before taking the lock.</summary>
+    public long GetTimestampLocked(long tick)
     {
         if (!_useStopwatch)
         {
             return TimeProvider.GetTimestamp();
         }
 
-        var tick = Environment.TickCount64;
         if (tick != _cachedTick)
         {
             _cachedNow = Stopwatch.GetTimestamp();

@@ -25,4 +25,19 @@ public sealed class PollyCompatibilityTests
         time.Advance(TimeSpan.FromMilliseconds(500));
         (await pipeline.ExecuteAsync(_ => ValueTask.FromResult(4), Ct)).Should().Be(4);
     }
+
+    [Fact]
+    public async Task Pollys_rate_limiter_strategy_waits_out_the_soft_limit_delay()
+    {
+        var time = new FakeTimeProvider();
+        using var limiter = new PeerRateLimiter(RateLimitTestOptions.Create(maxTokens: 10, windowSeconds: 1, delayAfter: 1, delayMs: 250), time);
+        var pipeline = new ResiliencePipelineBuilder().AddRateLimiter(limiter).Build();
+        await pipeline.ExecuteAsync(_ => ValueTask.FromResult(1), Ct);
+
+        var late = pipeline.ExecuteAsync(_ => ValueTask.FromResult(2), Ct).AsTask();
+        late.IsCompleted.Should().BeFalse();
+        time.Advance(TimeSpan.FromMilliseconds(250));
+
+        (await late.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Should().Be(2);
+    }
 }

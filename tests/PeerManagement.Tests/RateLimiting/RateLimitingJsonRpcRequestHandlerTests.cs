@@ -152,6 +152,49 @@ public sealed class RateLimitingJsonRpcRequestHandlerTests : IDisposable
         _inner.WithRateLimiting(provider).Should().BeOfType<RateLimitingJsonRpcRequestHandler>();
     }
 
+    [Fact]
+    public async Task A_flood_from_many_addresses_keeps_the_tracked_addresses_bounded()
+    {
+        using var limiter = new PeerPartitionedRateLimiter<IPAddress>(RateLimitTestOptions.Create(maxTokens: 1, maxPartitions: 500), _time);
+        var handler = new RateLimitingJsonRpcRequestHandler(_inner, limiter, _time);
+
+        for (var i = 0; i < 100_000; i++)
+        {
+            var session = new FakeSession(new IPAddress(0x0A000000u + (uint)i).ToString());
+            await handler.HandleAsync(Call(session), Ct);
+        }
+
+        limiter.PartitionCount.Should().BeLessThanOrEqualTo(500);
+        _inner.Calls.Should().Be(100_000, "every new address starts with a full bucket");
+    }
+
+    [Fact]
+    public async Task Decisions_are_counted_in_the_rate_limiter_metric()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.MetricsServiceExtensions.AddMetrics(services);
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(services, _time);
+        services.AddPeerManagement().ConfigureRateLimiting(o =>
+        {
+            o.MaxTokens = 2;
+            o.DelayAfter = 1;
+            o.Delay = TimeSpan.FromMilliseconds(100);
+        });
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var meterFactory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(provider);
+        using var collector = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meterFactory, PeerManagementDiagnostics.MeterName, "peermanagement.rate_limiter.decisions");
+        var handler = _inner.WithRateLimiting(provider);
+        var session = new FakeSession("192.0.2.9");
+
+        await handler.HandleAsync(Call(session), Ct);
+        var late = handler.HandleAsync(Call(session), Ct).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        await late.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await handler.Invoking(h => h.HandleAsync(Call(session), Ct).AsTask()).Should().ThrowAsync<JsonRpcException>();
+
+        collector.GetMeasurementSnapshot().Select(m => (string)m.Tags["decision"]!).Should().Equal("granted", "delayed", "rejected");
+    }
+
     private RateLimitingJsonRpcRequestHandler CreateHandler(int closeAfterRejections = 10)
         => new(_inner, _limiter, _time, null, closeAfterRejections);
 
