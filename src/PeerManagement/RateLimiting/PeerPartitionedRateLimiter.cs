@@ -75,7 +75,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _settings.GetPreciseTimestampLocked();
             return _partitions.TryGetValue(resource, out var partition)
-                ? partition.GetStatisticsLocked(now)
+                ? partition.GetStatisticsLocked(_settings, now)
                 : new RateLimiterStatistics { CurrentAvailablePermits = _settings.MaxTokens };
         }
     }
@@ -122,7 +122,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _settings.GetTimestampLocked(tick);
-            lease = GetPartitionLocked(resource, now).AttemptAcquireLocked(permitCount, now);
+            lease = GetPartitionLocked(resource, now).AttemptAcquireLocked(_settings, permitCount, now);
         }
 
         if (_toCancel is not null)
@@ -149,7 +149,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _settings.GetTimestampLocked(tick);
             partition = GetPartitionLocked(resource, now);
-            lease = partition.AcquireLocked(permitCount, now, cancellationToken, out waiter);
+            lease = partition.AcquireLocked(_settings, permitCount, now, cancellationToken, out waiter);
         }
 
         if (_toCancel is not null)
@@ -196,7 +196,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     }
 
     private bool IsExpired(Partition partition, long now)
-        => partition.GetIdleDurationLocked(now) is { } idle && _settings.ToTimestampTicks(idle) >= _idleTimeoutTicks;
+        => partition.GetIdleDurationLocked(_settings, now) is { } idle && _settings.ToTimestampTicks(idle) >= _idleTimeoutTicks;
 
     private Partition GetPartitionLocked(TKey key, long now)
     {
@@ -237,7 +237,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
         var candidate = _oldest;
         for (var i = 0; i < EvictionScan && candidate is not null && !ReferenceEquals(candidate, _newest); i++)
         {
-            if (candidate.GetIdleDurationLocked(now) is not null)
+            if (candidate.GetIdleDurationLocked(_settings, now) is not null)
             {
                 victim = candidate;
                 break;

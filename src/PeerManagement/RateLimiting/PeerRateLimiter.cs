@@ -53,7 +53,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         {
             lock (_settings.Gate)
             {
-                return _bucket.GetIdleDurationLocked(_settings.GetPreciseTimestampLocked());
+                return _bucket.GetIdleDurationLocked(_settings, _settings.GetPreciseTimestampLocked());
             }
         }
     }
@@ -70,7 +70,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            return _bucket.GetStatisticsLocked(_settings.GetPreciseTimestampLocked());
+            return _bucket.GetStatisticsLocked(_settings, _settings.GetPreciseTimestampLocked());
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            return _bucket.AttemptAcquireLocked(permitCount, _settings.GetTimestampLocked(tick));
+            return _bucket.AttemptAcquireLocked(_settings, permitCount, _settings.GetTimestampLocked(tick));
         }
     }
 
@@ -101,7 +101,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            lease = _bucket.AcquireLocked(permitCount, _settings.GetTimestampLocked(tick), cancellationToken, out waiter);
+            lease = _bucket.AcquireLocked(_settings, permitCount, _settings.GetTimestampLocked(tick), cancellationToken, out waiter);
         }
 
         return Continue(_bucket, _settings, lease, waiter, permitCount, cancellationToken);
@@ -138,13 +138,13 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         if (lease is not null)
         {
             return ReferenceEquals(lease, settings.DelayedLease)
-                ? bucket.DelayAsync(permitCount, cancellationToken)
+                ? bucket.DelayAsync(settings, permitCount, cancellationToken)
                 : new ValueTask<RateLimitLease>(lease);
         }
 
         return waiter is null
             ? ValueTask.FromCanceled<RateLimitLease>(cancellationToken)
-            : bucket.WaitAsync(waiter, cancellationToken);
+            : bucket.WaitAsync(settings, waiter, cancellationToken);
     }
 
     private void CheckPermits(int permitCount)

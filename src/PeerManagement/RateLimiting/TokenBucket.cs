@@ -10,10 +10,11 @@ namespace PeerManagement;
 /// </summary>
 internal class TokenBucket
 {
-    private readonly TokenBucketSettings _settings;
+    // Contents in units (see TokenBucketSettings). While the bucket is full, _last is the time it became full
+    // (refill stops there); otherwise the time refill was last counted up to. The settings are passed in, not
+    // stored, to keep a partition small.
     private long _units;
     private long _last;
-    private long _fullSince;
     private long _windowStart;
     private int _windowCount;
     private bool _closed;
@@ -23,10 +24,8 @@ internal class TokenBucket
 
     public TokenBucket(TokenBucketSettings settings, long now)
     {
-        _settings = settings;
         _units = settings.Capacity;
         _last = now;
-        _fullSince = now;
     }
 
     public bool IsClosedLocked => _closed;
@@ -34,19 +33,18 @@ internal class TokenBucket
     /// <summary>Whether nobody waits on this bucket (neither queued nor serving a delay).</summary>
     public bool HasNoWaitersLocked => _wait is null || (_wait.Queue.Count == 0 && _wait.Delaying == 0);
 
-    public RateLimitLease AttemptAcquireLocked(int permitCount, long now)
+    public RateLimitLease AttemptAcquireLocked(TokenBucketSettings s, int permitCount, long now)
     {
-        var s = _settings;
         if (permitCount == 0)
         {
-            Refill(s.IsCoarse ? s.GetPreciseTimestampLocked() : now);
-            return _units >= s.WindowUnits && CanBypassQueue() ? PeerRateLimitLease.Success : PeerRateLimitLease.Failed;
+            Refill(s, s.IsCoarse ? s.GetPreciseTimestampLocked() : now);
+            return _units >= s.WindowUnits && CanBypassQueue(s) ? PeerRateLimitLease.Success : PeerRateLimitLease.Failed;
         }
 
-        if (CanBypassQueue())
+        if (CanBypassQueue(s))
         {
-            if (TryTake(permitCount, now, out var delayed)
-                || (s.IsCoarse && TryTake(permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
+            if (TryTake(s, permitCount, now, out var delayed)
+                || (s.IsCoarse && TryTake(s, permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
             {
                 _successful++;
                 return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
@@ -54,7 +52,7 @@ internal class TokenBucket
         }
 
         _failed++;
-        return Reject(permitCount, now);
+        return Reject(s, permitCount, now);
     }
 
     /// <summary>
@@ -62,27 +60,26 @@ internal class TokenBucket
     /// <see cref="DelayAsync"/>), or <see langword="null"/> with a queued <paramref name="waiter"/> to await
     /// through <see cref="WaitAsync"/>.
     /// </summary>
-    public RateLimitLease? AcquireLocked(int permitCount, long now, CancellationToken cancellationToken, out Waiter? waiter)
+    public RateLimitLease? AcquireLocked(TokenBucketSettings s, int permitCount, long now, CancellationToken cancellationToken, out Waiter? waiter)
     {
-        var s = _settings;
         waiter = null;
-        if (CanBypassQueue())
+        if (CanBypassQueue(s))
         {
             if (permitCount == 0)
             {
-                Refill(s.IsCoarse ? now = s.GetPreciseTimestampLocked() : now);
+                Refill(s, s.IsCoarse ? now = s.GetPreciseTimestampLocked() : now);
                 if (_units >= s.WindowUnits)
                 {
                     return PeerRateLimitLease.Success;
                 }
             }
-            else if (TryTake(permitCount, now, out var delayed)
-                || (s.IsCoarse && TryTake(permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
+            else if (TryTake(s, permitCount, now, out var delayed)
+                || (s.IsCoarse && TryTake(s, permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
             {
                 _successful++;
                 if (delayed)
                 {
-                    GetWaitState().Delaying++;
+                    GetWaitState(s).Delaying++;
                 }
 
                 return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
@@ -94,7 +91,7 @@ internal class TokenBucket
         if (permitCount > s.QueueLimit)
         {
             _failed++;
-            return Reject(permitCount, now);
+            return Reject(s, permitCount, now);
         }
 
         if (s.QueueLimit - queued < permitCount)
@@ -102,7 +99,7 @@ internal class TokenBucket
             if (s.Order == QueueProcessingOrder.OldestFirst)
             {
                 _failed++;
-                return Reject(permitCount, now);
+                return Reject(s, permitCount, now);
             }
 
             // Newest first: the oldest waiters make room, and fail.
@@ -119,7 +116,7 @@ internal class TokenBucket
             return null;
         }
 
-        wait = GetWaitState();
+        wait = GetWaitState(s);
         waiter = new Waiter(this, permitCount, cancellationToken);
         waiter.Node = wait.Queue.AddLast(waiter);
         wait.QueuedPermits += permitCount;
@@ -129,18 +126,17 @@ internal class TokenBucket
             waiter.Registration = cancellationToken.UnsafeRegister(static state => ((Waiter)state!).Cancel(), waiter);
         }
 
-        ScheduleLocked(now);
+        ScheduleLocked(s, now);
         return null;
     }
 
     /// <summary>Waits the soft-limit delay of a granted acquisition (counted in Delaying by the caller).</summary>
-    public async ValueTask<RateLimitLease> DelayAsync(int permitCount, CancellationToken cancellationToken)
+    public async ValueTask<RateLimitLease> DelayAsync(TokenBucketSettings s, int permitCount, CancellationToken cancellationToken)
     {
-        var s = _settings;
         CancellationToken closing;
         lock (s.Gate)
         {
-            closing = _closed ? new CancellationToken(true) : GetWaitState().Closing.Token;
+            closing = _closed ? new CancellationToken(true) : GetWaitState(s).Closing.Token;
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing);
@@ -156,7 +152,7 @@ internal class TokenBucket
                 if (!_closed)
                 {
                     // Not served: the tokens and the soft-limit slot go back.
-                    _units = Math.Min(_settings.Capacity, _units + (permitCount * s.WindowUnits));
+                    AddBack(s, permitCount * s.WindowUnits);
                     _windowCount = Math.Max(0, _windowCount - permitCount);
                     _successful--;
                 }
@@ -175,20 +171,20 @@ internal class TokenBucket
     }
 
     /// <summary>Waits for a queued acquisition, then for its delay if it got one.</summary>
-    public async ValueTask<RateLimitLease> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    public async ValueTask<RateLimitLease> WaitAsync(TokenBucketSettings s, Waiter waiter, CancellationToken cancellationToken)
     {
         var lease = await waiter.Task.ConfigureAwait(false);
-        return ReferenceEquals(lease, _settings.DelayedLease)
-            ? await DelayAsync(waiter.Permits, cancellationToken).ConfigureAwait(false)
+        return ReferenceEquals(lease, s.DelayedLease)
+            ? await DelayAsync(s, waiter.Permits, cancellationToken).ConfigureAwait(false)
             : lease;
     }
 
-    public RateLimiterStatistics GetStatisticsLocked(long now)
+    public RateLimiterStatistics GetStatisticsLocked(TokenBucketSettings s, long now)
     {
-        Refill(now);
+        Refill(s, now);
         return new RateLimiterStatistics
         {
-            CurrentAvailablePermits = _units / _settings.WindowUnits,
+            CurrentAvailablePermits = _units / s.WindowUnits,
             CurrentQueuedCount = _wait?.QueuedPermits ?? 0,
             TotalSuccessfulLeases = _successful,
             TotalFailedLeases = _failed,
@@ -196,21 +192,20 @@ internal class TokenBucket
     }
 
     /// <summary>How long the bucket has been full, with nobody waiting and the soft-limit window over; else null.</summary>
-    public TimeSpan? GetIdleDurationLocked(long now)
+    public TimeSpan? GetIdleDurationLocked(TokenBucketSettings s, long now)
     {
         if (!HasNoWaitersLocked)
         {
             return null;
         }
 
-        Refill(now);
-        var s = _settings;
+        Refill(s, now);
         if (_units < s.Capacity)
         {
             return null;
         }
 
-        var since = _fullSince;
+        var since = _last;
         if (s.SoftTier && _windowCount > 0)
         {
             since = Math.Max(since, _windowStart + s.WindowTicks);
@@ -246,14 +241,35 @@ internal class TokenBucket
         return wait.HasClosing ? wait.Closing : null;
     }
 
-    private bool CanBypassQueue()
-        => _wait is null || _wait.Queue.Count == 0 || _settings.Order == QueueProcessingOrder.NewestFirst;
+    private bool CanBypassQueue(TokenBucketSettings s)
+        => _wait is null || _wait.Queue.Count == 0 || s.Order == QueueProcessingOrder.NewestFirst;
 
-    private WaitState GetWaitState() => _wait ??= new WaitState();
+    private WaitState GetWaitState(TokenBucketSettings s) => _wait ??= new WaitState(s);
 
-    private void Refill(long now)
+    private void AddBack(TokenBucketSettings s, long units)
     {
-        var s = _settings;
+        if (_units >= s.Capacity)
+        {
+            return;
+        }
+
+        _units += units;
+        if (_units >= s.Capacity)
+        {
+            // Full again now; refill had been counted up to _last, which is not later than now.
+            _units = s.Capacity;
+        }
+    }
+
+    private void Refill(TokenBucketSettings s, long now)
+    {
+        var current = _units;
+        if (current >= s.Capacity)
+        {
+            // Full: refill stopped when it became full; _last keeps that time.
+            return;
+        }
+
         var elapsed = now - _last;
         if (elapsed < s.TickDivisor)
         {
@@ -261,34 +277,26 @@ internal class TokenBucket
         }
 
         var units = s.TickDivisor == 1 ? elapsed : elapsed / s.TickDivisor;
-        var last = _last;
-        _last = last + (s.TickDivisor == 1 ? elapsed : units * s.TickDivisor);
-        var current = _units;
-        if (current >= s.Capacity)
-        {
-            return;
-        }
-
         if (units < s.WindowUnits)
         {
             var next = current + (units * s.MaxTokens);
             if (next < s.Capacity)
             {
                 _units = next;
+                _last += s.TickDivisor == 1 ? elapsed : units * s.TickDivisor;
                 return;
             }
         }
 
-        // Full now: remember when exactly it became full (for IdleDuration).
+        // Full now: remember exactly when it became full.
         var needed = (s.Capacity - current + s.MaxTokens - 1) / s.MaxTokens;
-        _fullSince = last + (needed * s.TickDivisor);
+        _last += needed * s.TickDivisor;
         _units = s.Capacity;
     }
 
-    private bool TryTake(int permitCount, long now, out bool delayed)
+    private bool TryTake(TokenBucketSettings s, int permitCount, long now, out bool delayed)
     {
-        var s = _settings;
-        Refill(now);
+        Refill(s, now);
         var needed = permitCount * s.WindowUnits;
         if (_units < needed)
         {
@@ -296,28 +304,33 @@ internal class TokenBucket
             return false;
         }
 
+        if (_units >= s.Capacity && now > _last)
+        {
+            // Leaving full: refill counts from now.
+            _last = now;
+        }
+
         _units -= needed;
-        delayed = s.SoftTier && CountInWindow(permitCount, now);
+        delayed = s.SoftTier && CountInWindow(s, permitCount, now);
         return true;
     }
 
     // The soft limit: a window starts at the first acquisition after the previous one ended.
-    private bool CountInWindow(int permitCount, long now)
+    private bool CountInWindow(TokenBucketSettings s, int permitCount, long now)
     {
-        if (_windowCount == 0 || now - _windowStart >= _settings.WindowTicks)
+        if (_windowCount == 0 || now - _windowStart >= s.WindowTicks)
         {
             _windowStart = now;
             _windowCount = 0;
         }
 
         _windowCount = (int)Math.Min(int.MaxValue, (long)_windowCount + permitCount);
-        return _windowCount > _settings.DelayAfter;
+        return _windowCount > s.DelayAfter;
     }
 
     // Retry-after: when the bucket will hold these permits and every permit queued before them.
-    private PeerRateLimitLease Reject(int permitCount, long now)
+    private PeerRateLimitLease Reject(TokenBucketSettings s, int permitCount, long now)
     {
-        var s = _settings;
         var permits = (long)permitCount + (_wait?.QueuedPermits ?? 0);
         if (permits <= s.MaxTokens)
         {
@@ -332,11 +345,10 @@ internal class TokenBucket
         return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((timeUnits * s.TickDivisor) - (now - _last)));
     }
 
-    private void ProcessQueueLocked(long now)
+    private void ProcessQueueLocked(TokenBucketSettings s, long now)
     {
-        var s = _settings;
         var wait = _wait!;
-        Refill(now);
+        Refill(s, now);
         while ((s.Order == QueueProcessingOrder.OldestFirst ? wait.Queue.First : wait.Queue.Last) is { } node)
         {
             var waiter = node.Value;
@@ -347,11 +359,9 @@ internal class TokenBucket
 
             RemoveLocked(waiter);
             var delayed = false;
-            if (waiter.Permits > 0)
+            if (waiter.Permits > 0 && TryTake(s, waiter.Permits, now, out delayed))
             {
-                _units -= waiter.Permits * s.WindowUnits;
                 _successful++;
-                delayed = s.SoftTier && CountInWindow(waiter.Permits, now);
                 if (delayed)
                 {
                     wait.Delaying++;
@@ -361,12 +371,11 @@ internal class TokenBucket
             waiter.TrySetResult(delayed ? s.DelayedLease : PeerRateLimitLease.Success);
         }
 
-        ScheduleLocked(now);
+        ScheduleLocked(s, now);
     }
 
-    private void ScheduleLocked(long now)
+    private void ScheduleLocked(TokenBucketSettings s, long now)
     {
-        var s = _settings;
         var wait = _wait!;
         if ((s.Order == QueueProcessingOrder.OldestFirst ? wait.Queue.First : wait.Queue.Last) is not { } node)
         {
@@ -388,11 +397,12 @@ internal class TokenBucket
 
     private void OnTimer()
     {
-        lock (_settings.Gate)
+        var s = _wait!.Settings;
+        lock (s.Gate)
         {
             if (!_closed)
             {
-                ProcessQueueLocked(_settings.GetPreciseTimestampLocked());
+                ProcessQueueLocked(s, s.GetPreciseTimestampLocked());
             }
         }
     }
@@ -408,7 +418,8 @@ internal class TokenBucket
 
     private void CancelWaiter(Waiter waiter)
     {
-        lock (_settings.Gate)
+        var s = _wait!.Settings;
+        lock (s.Gate)
         {
             if (waiter.Node is null)
             {
@@ -419,7 +430,7 @@ internal class TokenBucket
             if (!_closed)
             {
                 // The waiter may have held up smaller ones behind it.
-                ProcessQueueLocked(_settings.GetPreciseTimestampLocked());
+                ProcessQueueLocked(s, s.GetPreciseTimestampLocked());
             }
         }
 
@@ -441,9 +452,11 @@ internal class TokenBucket
         public void Cancel() => bucket.CancelWaiter(this);
     }
 
-    private sealed class WaitState
+    private sealed class WaitState(TokenBucketSettings settings)
     {
         private CancellationTokenSource? _closing;
+
+        public TokenBucketSettings Settings { get; } = settings;
 
         public LinkedList<Waiter> Queue { get; } = new();
 
