@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace PeerManagement;
 
 /// <summary>
-/// Limits the incoming JSON-RPC calls of each remote IP address (the session's
-/// <see cref="IJsonRpcSession.RemoteEndPoint"/>; sessions without an IP address share one limit) before handing
-/// them to the wrapped handler:
+/// Limits the incoming JSON-RPC calls of each remote address (the session's
+/// <see cref="IJsonRpcSession.RemoteEndPoint"/>, keyed by <see cref="KeyOf"/>: IPv4 address, IPv6 /64, or one
+/// shared key for sessions without an IP address) before handing them to the wrapped handler:
 /// <list type="bullet">
 /// <item>granted: handled at once;</item>
 /// <item>granted over the soft limit (<see cref="PeerRateLimiterMetadata.Delay"/>): handled after the delay;</item>
@@ -77,13 +77,16 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
     /// <summary>How many rejections in a row close a session.</summary>
     public int CloseAfterRejections { get; }
 
-    /// <summary>The key a session is limited under: its remote IP address (IPv4-mapped IPv6 as IPv4), else <see cref="IPAddress.None"/>.</summary>
+    /// <summary>
+    /// The key a session is limited under: its remote IPv4 address (also when IPv4-mapped), the /64 prefix of its
+    /// IPv6 address (one host usually owns a whole /64), or <see cref="IPAddress.None"/> when it has no IP address.
+    /// </summary>
     /// <param name="remoteEndPoint">The session's remote end point.</param>
     /// <returns>The key.</returns>
     public static IPAddress KeyOf(EndPoint? remoteEndPoint)
         => Normalize((remoteEndPoint as IPEndPoint)?.Address);
 
-    /// <summary>The key of an address: IPv4-mapped IPv6 as IPv4; <see cref="IPAddress.None"/> when unknown.</summary>
+    /// <summary>The limiting key of an address (see <see cref="KeyOf"/>).</summary>
     internal static IPAddress Normalize(IPAddress? address)
     {
         if (address is null)
@@ -91,7 +94,20 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
             return IPAddress.None;
         }
 
-        return address.AddressFamily == AddressFamily.InterNetworkV6 && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
     }
 
     /// <summary>Limits the call, then hands it to the wrapped handler.</summary>

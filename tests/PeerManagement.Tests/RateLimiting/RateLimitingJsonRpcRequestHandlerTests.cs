@@ -89,6 +89,27 @@ public sealed class RateLimitingJsonRpcRequestHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task IPv6_addresses_in_one_64_bit_prefix_share_a_limit()
+    {
+        var handler = CreateHandler();
+        await ExhaustAsync(handler, new FakeSession("2001:db8:1:2::1"));
+
+        await handler.Invoking(h => h.HandleAsync(Call(new FakeSession("2001:db8:1:2:ffff::9")), Ct).AsTask()).Should().ThrowAsync<JsonRpcException>();
+        (await handler.HandleAsync(Call(new FakeSession("2001:db8:1:3::1")), Ct)).Should().NotBeNull();
+    }
+
+    [Theory]
+    [InlineData("192.0.2.7", "192.0.2.7")]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7")]
+    [InlineData("2001:db8:aa:bb:cc:dd:ee:ff", "2001:db8:aa:bb::")]
+    public void The_key_of_an_address_is_the_IPv4_address_or_the_IPv6_64_prefix(string address, string key)
+        => RateLimitingJsonRpcRequestHandler.KeyOf(new IPEndPoint(IPAddress.Parse(address), 1)).Should().Be(IPAddress.Parse(key));
+
+    [Fact]
+    public void An_end_point_without_an_IP_address_has_the_shared_key()
+        => RateLimitingJsonRpcRequestHandler.KeyOf(new DnsEndPoint("example.org", 1)).Should().Be(IPAddress.None);
+
+    [Fact]
     public async Task A_session_that_keeps_hammering_after_rejection_is_closed()
     {
         var handler = CreateHandler(closeAfterRejections: 3);
