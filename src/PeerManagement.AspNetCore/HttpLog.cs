@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace PeerManagement.AspNetCore;
+
+/// <summary>Log lines of the ASP.NET Core integration (event ids 700-799).</summary>
+internal static partial class HttpLog
+{
+    [LoggerMessage(700, LogLevel.Error, "Unhandled exception while serving {Method} {Path}")]
+    public static partial void UnhandledException(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(701, LogLevel.Debug, "Rate limit exceeded by {RemoteAddress} for {Path}; retry after {RetryAfterSeconds} s")]
+    public static partial void RequestRejected(ILogger logger, string remoteAddress, string path, long retryAfterSeconds);
+
+    [LoggerMessage(702, LogLevel.Information, "Admin add of peer {RealName}: {Result}")]
+    public static partial void AdminAdd(ILogger logger, string realName, string result);
+
+    [LoggerMessage(703, LogLevel.Warning, "Could not write the error envelope for {Method} {Path}: the response had already started")]
+    public static partial void ResponseStarted(ILogger logger, string method, string path);
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+
+namespace PeerManagement.AspNetCore.Tests;
+
+public sealed class RateLimitingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Dictionary<string, string?> Settings(string maxTokens, string delayAfter = "100", string delayMs = "0", string enabled = "true") => new()
+    {
+        ["MAX_TOKENS"] = maxTokens,
+        ["RATE_LIMIT_WINDOW_SECONDS"] = "10",
+        ["RATE_LIMIT_DELAY_AFTER"] = delayAfter,
+        ["RATE_LIMIT_DELAY_MS"] = delayMs,
+        ["ENABLE_RATE_LIMIT"] = enabled,
+    };
+
+    [Fact]
+    public async Task Over_the_limit_a_request_gets_429_with_Retry_After_in_the_envelope()
+    {
+        await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "2"), a => a.MapGet("/ping", () => "pong"));
+
+        (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var rejected = await app.Client.GetAsync("/ping", Ct);
+
+        rejected.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        rejected.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(5), "one token of 2 per 10 s comes back in 5 s");
+        (await ErrorEnvelopeTests.Message(rejected)).Should().Be("Rate limit exceeded");
+
+        app.Time.Advance(TimeSpan.FromSeconds(5));
+        (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task The_peer_endpoints_are_limited_too()
+    {
+        await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "1"));
+
+        (await app.Client.GetAsync("/peers/info", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await app.Client.GetAsync("/peers", Ct)).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task With_rate_limiting_off_nothing_is_limited()
+    {
+        await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "1", enabled: "false"), a => a.MapGet("/ping", () => "pong"));
+
+        for (var i = 0; i < 5; i++)
+        {
+            (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+    }
+
+    [Fact]
+    public async Task A_request_over_the_soft_limit_is_served_after_the_delay()
+    {
+        await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "100", delayAfter: "1", delayMs: "300"), a => a.MapGet("/ping", () => "pong"));
+        (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var late = app.Client.GetAsync("/ping", Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        late.IsCompleted.Should().BeFalse("the fake clock has not moved");
+
+        // The timer is created once the request reached the limiter; advance until it fires.
+        using var response = await AdvanceUntilDoneAsync(app, late);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(Ct)).Should().Be("pong");
+    }
+
+    private static async Task<HttpResponseMessage> AdvanceUntilDoneAsync(KestrelApp app, Task<HttpResponseMessage> request)
+    {
+        for (var i = 0; i < 100 && !request.IsCompleted; i++)
+        {
+            app.Time.Advance(TimeSpan.FromMilliseconds(300));
+            await Task.WhenAny(request, Task.Delay(TimeSpan.FromMilliseconds(50), Ct));
+        }
+
+        return await request.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
+}
