@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
@@ -210,23 +211,27 @@ internal static class PeerStoreFormat
     /// </summary>
     public static void WriteBody(Stream stream, IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
     {
-        const int FlushAt = 60 * 1024;
-        using var writer = new Utf8JsonWriter(stream);
+        // The serializer flushes its writer after every value: into memory, and the stream gets big chunks.
+        const int ChunkBytes = 64 * 1024;
+        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + (ChunkBytes / 2));
+        using var writer = new Utf8JsonWriter(buffer);
         writer.WriteStartObject();
         writer.WriteStartArray("peers"u8);
         for (var i = 0; i < peers.Count; i++)
         {
             JsonSerializer.Serialize(writer, ToEntry(peers[i]), PeerStoreJsonContext.Default.PeerStoreEntry);
-            if (writer.BytesPending > FlushAt)
+            if (buffer.WrittenCount >= ChunkBytes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                writer.Flush();
+                stream.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
             }
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
         writer.Flush();
+        stream.Write(buffer.WrittenSpan);
     }
 
     /// <summary>The whole document for <paramref name="peers"/> (what <see cref="WriteBody"/> writes).</summary>
