@@ -206,8 +206,8 @@ internal static class PeerStoreFormat
 
     /// <summary>
     /// Writes the body for <paramref name="peers"/> to <paramref name="stream"/>, entry by entry, so the
-    /// intermediate objects die young however big the table is. Synchronous: file writes are synchronous on most
-    /// systems anyway, and one write per chunk through the thread pool made a save several times slower.
+    /// intermediate objects die young however big the table is. Synchronous (the file store runs it on the thread
+    /// pool): a round trip through the thread pool for every chunk made a save several times slower under load.
     /// </summary>
     public static void WriteBody(Stream stream, IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
     {
