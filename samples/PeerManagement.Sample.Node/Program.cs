@@ -10,7 +10,7 @@ builder.Services.AddPeerManagement(options =>
     options.SeedPeers.Add("electrum.blockstream.info s t");
     options.SeedPeers.Add("electrum.emzy.de s t");
     options.SeedPeers.Add("fortress.qtornado.com s t");
-});
+}).UseFileStore("peers.json"); // kept across restarts, in the current directory (see docs/storage.md)
 
 using var host = builder.Build();
 await host.StartAsync();

@@ -130,7 +130,8 @@ public sealed class FilePeerStore : IPeerStore
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var bytes = await WriteAtomicallyAsync(peers, cancellationToken).ConfigureAwait(false);
+            // The write is synchronous (see PeerStoreFormat.WriteBody); it runs on the thread pool, not the caller's thread.
+            var bytes = await Task.Run(() => WriteAtomically(peers, cancellationToken), cancellationToken).ConfigureAwait(false);
             Log.StoreSaved(_logger, peers.Count, _path, bytes);
         }
         catch (UnauthorizedAccessException e)
@@ -164,7 +165,7 @@ public sealed class FilePeerStore : IPeerStore
         }
     }
 
-    private async Task<long> WriteAtomicallyAsync(IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
+    private long WriteAtomically(IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
     {
         if (System.IO.Path.GetDirectoryName(_path) is { Length: > 0 } directory)
         {
@@ -174,26 +175,25 @@ public sealed class FilePeerStore : IPeerStore
         try
         {
             long bodyLength;
-            var file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, WriteBufferBytes, FileOptions.None);
-            await using (file.ConfigureAwait(false))
+            using (var file = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, WriteBufferBytes, FileOptions.None))
             {
                 // The header's length and checksum are known only after the body: reserve its place, fill it last.
                 var header = new byte[PeerStoreFormat.HeaderLength];
                 file.Write(header);
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var body = new HashingWriteStream(file, hash);
-                await using (body.ConfigureAwait(false))
+                using (var body = new HashingWriteStream(file, hash))
                 {
-                    await PeerStoreFormat.WriteBodyAsync(body, peers, cancellationToken).ConfigureAwait(false);
+                    PeerStoreFormat.WriteBody(body, peers, cancellationToken);
+                    bodyLength = body.BytesWritten;
                 }
 
-                bodyLength = body.BytesWritten;
-                var sha256 = hash.GetHashAndReset();
-                PeerStoreFormat.WriteHeader(header, bodyLength, sha256);
+                PeerStoreFormat.WriteHeader(header, bodyLength, hash.GetHashAndReset());
                 file.Position = 0;
                 file.Write(header);
                 file.Flush(flushToDisk: true);
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
 
             // Replace keeps the current file as the backup (a hard link where the file system allows) and renames
             // the new one over it in one step, so the file is never absent.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
@@ -205,32 +206,35 @@ internal static class PeerStoreFormat
 
     /// <summary>
     /// Writes the body for <paramref name="peers"/> to <paramref name="stream"/>, entry by entry, so the
-    /// intermediate objects die young however big the table is.
+    /// intermediate objects die young however big the table is. Synchronous (the file store runs it on the thread
+    /// pool): a round trip through the thread pool for every chunk made a save several times slower under load.
     /// </summary>
-    public static async Task WriteBodyAsync(Stream stream, IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
+    public static void WriteBody(Stream stream, IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken)
     {
-        const int FlushAt = 48 * 1024;
-        var writer = new Utf8JsonWriter(stream);
-        await using (writer.ConfigureAwait(false))
+        // The serializer flushes its writer after every value: into memory, and the stream gets big chunks.
+        const int ChunkBytes = 64 * 1024;
+        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + (ChunkBytes / 2));
+        using var writer = new Utf8JsonWriter(buffer);
+        writer.WriteStartObject();
+        writer.WriteStartArray("peers"u8);
+        for (var i = 0; i < peers.Count; i++)
         {
-            writer.WriteStartObject();
-            writer.WriteStartArray("peers"u8);
-            for (var i = 0; i < peers.Count; i++)
+            JsonSerializer.Serialize(writer, ToEntry(peers[i]), PeerStoreJsonContext.Default.PeerStoreEntry);
+            if (buffer.WrittenCount >= ChunkBytes)
             {
-                JsonSerializer.Serialize(writer, ToEntry(peers[i]), PeerStoreJsonContext.Default.PeerStoreEntry);
-                if (writer.BytesPending > FlushAt)
-                {
-                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                stream.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
             }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
+        stream.Write(buffer.WrittenSpan);
     }
 
-    /// <summary>The whole document for <paramref name="peers"/> (what <see cref="WriteBodyAsync"/> writes).</summary>
+    /// <summary>The whole document for <paramref name="peers"/> (what <see cref="WriteBody"/> writes).</summary>
     public static PeerStoreDocument ToDocument(IReadOnlyList<PeerRecord> peers)
     {
         var entries = new List<PeerStoreEntry?>(peers.Count);
