@@ -29,6 +29,7 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
     private Task? _loop;
     private Task[] _workers = [];
     private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
+    private int _inFlight;
 
     /// <summary>Creates a scheduler.</summary>
     /// <param name="timeProvider">The clock.</param>
@@ -59,17 +60,8 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>How many checks run now.</summary>
-    public int RunningCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _running.Count;
-            }
-        }
-    }
+    /// <summary>How many checks run now (taken by a worker).</summary>
+    public int RunningCount => Volatile.Read(ref _inFlight);
 
     /// <summary>Starts the dispatch loop and the workers.</summary>
     public void Start()
@@ -280,6 +272,7 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
                 while (_ready.Reader.TryRead(out var host))
                 {
                     DateTimeOffset? next = null;
+                    Interlocked.Increment(ref _inFlight);
                     try
                     {
                         next = await _check(host, cancellationToken).ConfigureAwait(false);
@@ -290,6 +283,7 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
                     }
                     finally
                     {
+                        Interlocked.Decrement(ref _inFlight);
                         Complete(host, next, cancellationToken.IsCancellationRequested);
                     }
                 }
