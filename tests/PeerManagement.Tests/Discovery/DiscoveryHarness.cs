@@ -7,6 +7,20 @@ using PeerManagement.TestUtilities.Electrum;
 
 namespace PeerManagement.Tests.Discovery;
 
+/// <summary>A fake clock that counts the timers created on it.</summary>
+internal sealed class CountingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private int _timersCreated;
+
+    public int TimersCreated => Volatile.Read(ref _timersCreated);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        Interlocked.Increment(ref _timersCreated);
+        return base.CreateTimer(callback, state, dueTime, period);
+    }
+}
+
 /// <summary>A manager wired to an in-memory network of scripted peers, a fake clock and a fixed-seed random.</summary>
 internal sealed class DiscoveryHarness : IAsyncDisposable
 {
@@ -22,7 +36,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         configure?.Invoke(Options);
     }
 
-    public FakeTimeProvider Time { get; } = new(Start);
+    public CountingTimeProvider Time { get; } = new(Start);
 
     public PeerManagementOptions Options { get; } = new();
 
@@ -40,6 +54,8 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
 
     public FakeLogCollector Logs { get; } = new();
 
+    public PeerManagementMetrics? Metrics { get; set; }
+
     public PeerTable Table => _table ??= new PeerTable(Time, Options.StaleAfter);
 
     public PeerManager Manager => _manager ??= new PeerManager(
@@ -56,7 +72,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         Proxy,
         Resolver,
         new Random(42),
-        metrics: null);
+        Metrics);
 
     public DateTimeOffset Now => Time.GetUtcNow();
 
