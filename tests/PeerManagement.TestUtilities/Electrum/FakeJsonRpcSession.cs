@@ -69,6 +69,13 @@ public sealed class FakeJsonRpcSession : IJsonRpcSession
                 await Task.Yield();
                 cancellationToken.ThrowIfCancellationRequested();
                 return JsonSerializer.SerializeToElement(result.Compute(element));
+            case ScriptedAnswer.RawUtf8 raw:
+                await Task.Yield();
+                using (var document = JsonDocument.Parse(raw.Bytes))
+                {
+                    return document.RootElement.Clone();
+                }
+
             case ScriptedAnswer.Error error:
                 await Task.Yield();
                 throw new JsonRpcException(error.Code, error.Message);

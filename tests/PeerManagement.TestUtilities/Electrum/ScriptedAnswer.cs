@@ -12,6 +12,9 @@ public abstract record ScriptedAnswer
     /// <summary>Answers with a JSON-RPC error object.</summary>
     public sealed record Error(int Code, string Message) : ScriptedAnswer;
 
+    /// <summary>Answers with raw UTF-8 bytes (which may hold invalid UTF-8 inside strings).</summary>
+    public sealed record RawUtf8(byte[] Bytes) : ScriptedAnswer;
+
     /// <summary>Never answers: the request times out after the session's request timeout (on the session's clock).</summary>
     public sealed record Never : ScriptedAnswer;
 

@@ -201,6 +201,20 @@ public class PeerManagerCheckTests
     }
 
     [Fact]
+    public async Task Non_utf8_text_in_answers_never_throws()
+    {
+        byte[] Raw(string before, string after) => [.. System.Text.Encoding.UTF8.GetBytes(before), 0xC3, 0x28, .. System.Text.Encoding.UTF8.GetBytes(after)];
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer(PeerA, p => p.Answering("server.peers.subscribe", new ScriptedAnswer.RawUtf8(Raw("[[\"1.2.3.4\", \"b", ".example.org\", []]]"))));
+        h.AddKnownPeer("b.example.org", p => p.Answering("server.features", new ScriptedAnswer.RawUtf8(Raw("{\"genesis_hash\": \"", "\"}"))));
+
+        (await h.CheckAsync(PeerA)).Outcome.Should().Be(PeerCheckOutcome.Bad);
+        h.Record(PeerA)!.BadReason.Should().Be("malformed server.peers.subscribe answer");
+        (await h.CheckAsync("b.example.org")).Outcome.Should().Be(PeerCheckOutcome.Bad);
+        h.Record("b.example.org")!.BadReason.Should().Be("incorrect genesis hash");
+    }
+
+    [Fact]
     public async Task Malformed_hosts_in_a_well_formed_peer_list_are_dropped_not_held_against_the_peer()
     {
         await using var h = new DiscoveryHarness(o => o.MaxNewPeersPerSource = 100);
