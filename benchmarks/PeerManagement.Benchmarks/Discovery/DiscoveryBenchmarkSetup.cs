@@ -9,7 +9,7 @@ internal static class DiscoveryBenchmarkSetup
 {
     public static string Host(int i) => $"p{i}.example.org";
 
-    public static IPAddress Address(int i) => new([44, (byte)(i >> 16), (byte)(i >> 8), (byte)((i & 0xFF) | 1)]);
+    public static IPAddress Address(int i) => new([44, (byte)(i >> 16), (byte)(i >> 8), (byte)(i & 0xFF)]);
 
     public static (PeerManager Manager, PeerTable Table, InMemoryPeerNetwork Network) Create(TimeProvider time, int peers, int concurrency, bool addToNetwork)
     {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -60,20 +62,34 @@ public sealed partial class PeerManager
     /// </summary>
     internal JsonArray AnswerPeersSubscribe(EndPoint? asker)
     {
-        var answer = new JsonArray();
+        // Written with a Utf8JsonWriter and parsed back: the resulting JsonArray stays backed by one JsonElement
+        // until someone indexes into it, which is far cheaper than building thousands of nodes.
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            WritePeersSubscribe(writer, asker);
+            writer.WriteEndArray();
+        }
+
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsArray();
+    }
+
+    private void WritePeersSubscribe(Utf8JsonWriter writer, EndPoint? asker)
+    {
         if (_options.Discovery == PeerDiscoveryMode.Off)
         {
-            return answer;
+            return;
         }
 
         if (_options.Discovery == PeerDiscoveryMode.Self)
         {
             foreach (var identity in _identities)
             {
-                answer.Add(Entry(identity.Host.Value, identity.Host, identity));
+                WriteEntry(writer, null, identity.Host, identity.Ports, identity.Version, identity.Pruning);
             }
 
-            return answer;
+            return;
         }
 
         var now = _timeProvider.GetUtcNow();
@@ -89,7 +105,7 @@ public sealed partial class PeerManager
 
             if (_identityHosts.Contains(record.Host))
             {
-                answer.Add(Entry(record));
+                WriteEntry(writer, record);
                 continue;
             }
 
@@ -116,7 +132,7 @@ public sealed partial class PeerManager
             if (count < 2)
             {
                 perBucket[key] = count + 1;
-                answer.Add(Entry(record));
+                WriteEntry(writer, record);
                 chosen++;
             }
         }
@@ -124,10 +140,8 @@ public sealed partial class PeerManager
         var maxOnion = IsTorAsker(asker) ? MaxOnionAnswerForTor : Math.Max(MinOnionAnswer, chosen / 4);
         for (var i = 0; i < onion.Count && i < maxOnion; i++)
         {
-            answer.Add(Entry(onion[i]));
+            WriteEntry(writer, onion[i]);
         }
-
-        return answer;
     }
 
     /// <summary>
@@ -315,17 +329,68 @@ public sealed partial class PeerManager
         return (6, BinaryPrimitives.ReadUInt128BigEndian(bytes) >> 72);
     }
 
-    private JsonArray Entry(PeerRecord record)
-        => Entry(record.IPAddress?.ToString() ?? record.Host.Value, record.Host, new PeerRealName(record.Host, record.Ports, record.Features?.ProtocolMax ?? record.Version, record.Features?.Pruning ?? record.Pruning));
+    private void WriteEntry(Utf8JsonWriter writer, PeerRecord record)
+        => WriteEntry(writer, record.IPAddress, record.Host, record.Ports, record.Features?.ProtocolMax ?? record.Version, record.Features?.Pruning ?? record.Pruning);
 
-    private JsonArray Entry(string addressOrHost, PeerHost host, PeerRealName name)
+    /// <summary>Writes <c>[ip-or-host, host, ["v1.4", "p100", "s", "t50011"]]</c>.</summary>
+    private void WriteEntry(Utf8JsonWriter writer, IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning)
     {
-        var tokens = new JsonArray();
-        foreach (var token in name.ToTokens(_options.DefaultPorts))
+        writer.WriteStartArray();
+        Span<char> text = stackalloc char[64];
+        if (address is not null && address.TryFormat(text, out var written))
         {
-            tokens.Add(token);
+            writer.WriteStringValue(text[..written]);
+        }
+        else
+        {
+            writer.WriteStringValue(host.Value);
         }
 
-        return new JsonArray(addressOrHost, host.Value, tokens);
+        writer.WriteStringValue(host.Value);
+        writer.WriteStartArray();
+        if (version is { } v)
+        {
+            writer.WriteStringValue("v" + v.ToString());
+        }
+
+        if (pruning is { } p)
+        {
+            WriteToken(writer, text, 'p', p);
+        }
+
+        var defaults = _options.DefaultPorts;
+        if (ports.SslPort is { } ssl)
+        {
+            if (ssl == defaults.Ssl)
+            {
+                writer.WriteStringValue("s");
+            }
+            else
+            {
+                WriteToken(writer, text, 's', ssl);
+            }
+        }
+
+        if (ports.TcpPort is { } tcp)
+        {
+            if (tcp == defaults.Tcp)
+            {
+                writer.WriteStringValue("t");
+            }
+            else
+            {
+                WriteToken(writer, text, 't', tcp);
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndArray();
+    }
+
+    private static void WriteToken(Utf8JsonWriter writer, Span<char> buffer, char letter, long number)
+    {
+        buffer[0] = letter;
+        number.TryFormat(buffer[1..], out var digits, default, CultureInfo.InvariantCulture);
+        writer.WriteStringValue(buffer[..(1 + digits)]);
     }
 }
