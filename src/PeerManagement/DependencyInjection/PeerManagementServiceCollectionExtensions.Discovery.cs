@@ -120,7 +120,7 @@ public static partial class PeerManagementServiceCollectionExtensions
             sp.GetRequiredService<IHostNameResolver>(),
             random: null,
             sp.GetService<PeerManagementMetrics>()));
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PeerManager>());
+        services.AddSingleton<IHostedService, PeerManagerHostedService>();
     }
 
     private static IEnumerable<IBlacklistSource> BlacklistSources(IServiceProvider sp)

@@ -71,6 +71,9 @@ internal static partial class Log
     [LoggerMessage(131, LogLevel.Error, "A status-change handler threw")]
     public static partial void StatusHandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(132, LogLevel.Warning, "Peer discovery does not run: no {Service} is registered")]
+    public static partial void DiscoveryNotConfigured(ILogger logger, string service);
+
     [LoggerMessage(400, LogLevel.Information, "Blacklist refreshed: {Count} entries ({Skipped} unreadable skipped)")]
     public static partial void BlacklistRefreshed(ILogger logger, int count, int skipped);
 

@@ -181,6 +181,11 @@ public sealed partial class PeerManager
         }
 
         var host = peer.Host;
+        if (RejectReason(host) is { } unacceptable)
+        {
+            return Reject(sourceText, host.Value, unacceptable);
+        }
+
         var now = _timeProvider.GetUtcNow();
         if (!_addPeerPauses.TryRecord(AddPeerBucket(host), now))
         {

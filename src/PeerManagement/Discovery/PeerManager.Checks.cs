@@ -153,11 +153,14 @@ public sealed partial class PeerManager
                 return PeerVerificationResult.Bad("blacklisted");
             }
 
-            // 3. The bucket rule, serialised per bucket so that two peers of one bucket cannot both pass it.
+            // 3. The bucket rule, serialised per bucket so that two peers of one bucket cannot both pass it. Onion
+            // peers share one bucket whose rule is a ratio, not a single seat: they are not serialised, or every
+            // slow Tor check would wait for the one before it.
             var bucket = PeerBuckets.GetInternalBucket(host, address);
+            var serialise = bucket is not null && !host.IsOnion;
             PeerVerificationResult result;
             IReadOnlyList<PeerRealName> reported;
-            using (bucket is null ? default : await _bucketLocks.AcquireAsync(bucket, cancellationToken).ConfigureAwait(false))
+            using (serialise ? await _bucketLocks.AcquireAsync(bucket!, cancellationToken).ConfigureAwait(false) : default)
             {
                 if (bucket is not null && BucketRuleViolation(host, address, bucket) is { } violation)
                 {

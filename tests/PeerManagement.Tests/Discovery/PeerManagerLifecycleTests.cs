@@ -161,8 +161,21 @@ public class PeerManagerLifecycleTests
 
         await host.StartAsync(DiscoveryHarness.Token);
         var manager = host.Services.GetRequiredService<PeerManager>();
-        host.Services.GetServices<IHostedService>().Should().Contain(manager);
         manager.Mode.Should().Be(PeerDiscoveryMode.Self);
+        var start = async () => await manager.StartAsync(DiscoveryHarness.Token);
+        await start.Should().NotThrowAsync("the host started it already; a second start does nothing");
+        await host.StopAsync(DiscoveryHarness.Token);
+        await start.Should().ThrowAsync<ObjectDisposedException>("the host stopped it");
+    }
+
+    [Fact]
+    public async Task A_host_without_a_chain_view_starts_with_discovery_off_and_a_warning()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddPeerManagement();
+        using var host = builder.Build();
+
+        await host.StartAsync(DiscoveryHarness.Token);
         await host.StopAsync(DiscoveryHarness.Token);
     }
 
