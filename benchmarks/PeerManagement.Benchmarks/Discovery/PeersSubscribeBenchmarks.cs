@@ -43,5 +43,8 @@ public class PeersSubscribeBenchmarks
     }
 
     [Benchmark]
-    public JsonArray Answer() => _manager.AnswerPeersSubscribe(_asker);
+    public System.Text.Json.JsonElement BuildAnswer() => _manager.BuildPeersSubscribe(isTor: false);
+
+    [Benchmark]
+    public JsonArray CachedAnswer() => _manager.AnswerPeersSubscribe(_asker);
 }

@@ -14,6 +14,7 @@ internal sealed class PeerBlacklist
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile BlacklistSet _current = BlacklistSet.Empty;
+    private long _version;
 
     public PeerBlacklist(IEnumerable<IBlacklistSource> sources, ILogger logger)
     {
@@ -27,6 +28,9 @@ internal sealed class PeerBlacklist
 
     /// <summary>Whether any source is configured (otherwise there is nothing to refresh).</summary>
     public bool HasSources => _sources.Count > 0;
+
+    /// <summary>Grows with every refresh.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>How many entries are in force.</summary>
     public int Count => _current.Count;
@@ -55,6 +59,7 @@ internal sealed class PeerBlacklist
 
             var combined = BlacklistSet.Combine(_perSource);
             _current = combined;
+            Interlocked.Increment(ref _version);
             Log.BlacklistRefreshed(_logger, combined.Count, combined.Skipped);
         }
         finally

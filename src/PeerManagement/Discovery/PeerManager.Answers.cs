@@ -14,6 +14,10 @@ public sealed partial class PeerManager
     private const string AddPeerSessionKey = "PeerManagement.AddPeer";
     private const int MaxOnionAnswerForTor = 50;
     private const int MinOnionAnswer = 10;
+    private static readonly TimeSpan AnswerCacheLifetime = TimeSpan.FromSeconds(30);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ProtocolVersion, string> VersionTokens = new();
+    private CachedAnswer? _clearnetAnswer;
+    private CachedAnswer? _torAnswer;
 
     /// <summary>
     /// <c>server.version [client_name, protocol]</c>: our name and the highest protocol version both sides speak.
@@ -62,20 +66,47 @@ public sealed partial class PeerManager
     /// </summary>
     internal JsonArray AnswerPeersSubscribe(EndPoint? asker)
     {
-        // Written with a Utf8JsonWriter and parsed back: the resulting JsonArray stays backed by one JsonElement
-        // until someone indexes into it, which is far cheaper than building thousands of nodes.
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        // Askers come in bursts: an answer is reused while the table, the blacklist and the kind of asker are the
+        // same, for at most AnswerCacheLifetime. Each caller gets its own node over the shared, immutable element.
+        var isTor = IsTorAsker(asker);
+        var now = _timeProvider.GetUtcNow();
+        var key = (_table.Version, _blacklist.Version, isTor);
+        var cached = isTor ? _torAnswer : _clearnetAnswer;
+        if (cached is not null && cached.Key == key && now < cached.Expires)
+        {
+            return JsonArray.Create(cached.Answer)!;
+        }
+
+        var answer = BuildPeersSubscribe(isTor);
+        var entry = new CachedAnswer(key, now + AnswerCacheLifetime, answer);
+        if (isTor)
+        {
+            _torAnswer = entry;
+        }
+        else
+        {
+            _clearnetAnswer = entry;
+        }
+
+        return JsonArray.Create(answer)!;
+    }
+
+    /// <summary>Builds the <c>server.peers.subscribe</c> answer afresh (a new random choice).</summary>
+    internal JsonElement BuildPeersSubscribe(bool isTor)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            WritePeersSubscribe(writer, asker);
+            WritePeersSubscribe(writer, isTor);
             writer.WriteEndArray();
         }
 
-        return JsonNode.Parse(buffer.WrittenSpan)!.AsArray();
+        var reader = new Utf8JsonReader(buffer.WrittenSpan);
+        return JsonElement.ParseValue(ref reader);
     }
 
-    private void WritePeersSubscribe(Utf8JsonWriter writer, EndPoint? asker)
+    private void WritePeersSubscribe(Utf8JsonWriter writer, bool isTor)
     {
         if (_options.Discovery == PeerDiscoveryMode.Off)
         {
@@ -137,7 +168,7 @@ public sealed partial class PeerManager
             }
         }
 
-        var maxOnion = IsTorAsker(asker) ? MaxOnionAnswerForTor : Math.Max(MinOnionAnswer, chosen / 4);
+        var maxOnion = isTor ? MaxOnionAnswerForTor : Math.Max(MinOnionAnswer, chosen / 4);
         for (var i = 0; i < onion.Count && i < maxOnion; i++)
         {
             WriteEntry(writer, onion[i]);
@@ -355,7 +386,7 @@ public sealed partial class PeerManager
         writer.WriteStartArray();
         if (version is { } v)
         {
-            writer.WriteStringValue("v" + v.ToString());
+            writer.WriteStringValue(VersionToken(v));
         }
 
         if (pruning is { } p)
@@ -398,4 +429,9 @@ public sealed partial class PeerManager
         number.TryFormat(buffer[1..], out var digits, default, CultureInfo.InvariantCulture);
         writer.WriteStringValue(buffer[..(1 + digits)]);
     }
+
+    private static string VersionToken(ProtocolVersion version)
+        => VersionTokens.Count < 64 ? VersionTokens.GetOrAdd(version, static v => "v" + v.ToString()) : "v" + version.ToString();
+
+    private sealed record CachedAnswer((long Table, long Blacklist, bool Tor) Key, DateTimeOffset Expires, JsonElement Answer);
 }

@@ -33,6 +33,8 @@ public class PeerManagerAnswerTests
         return await h.Manager.CreateRequestHandler().HandleAsync(new JsonRpcCall(method, element, false, session), DiscoveryHarness.Token);
     }
 
+    private static JsonArray Array(JsonNode? node) => JsonNode.Parse(node!.ToJsonString())!.AsArray();
+
     [Fact]
     public async Task Add_peer_is_accepted_when_the_host_resolves_to_the_caller()
     {
@@ -213,7 +215,7 @@ public class PeerManagerAnswerTests
             });
         }
 
-        var answer = (JsonArray)(await Call(h, "server.peers.subscribe", new JsonArray()))!;
+        var answer = Array(await Call(h, "server.peers.subscribe", new JsonArray()))!;
 
         answer.Should().HaveCount(20);
         answer.GroupBy(e => string.Join('.', e![0]!.GetValue<string>().Split('.').Take(2))).Should().OnlyContain(g => g.Count() <= 2).And.HaveCount(10);
@@ -232,7 +234,7 @@ public class PeerManagerAnswerTests
         h.Table.TryAdd(new PeerRecord { Host = PeerHost.Parse("10.0.0.1"), LastGood = h.Now, IPAddress = IPAddress.Parse("10.0.0.1") });
         h.Table.TryAdd(new PeerRecord { Host = PeerHost.Parse("banned.example.org"), LastGood = h.Now, IPAddress = IPAddress.Parse("44.4.0.1") });
 
-        var answer = (JsonArray)(await Call(h, "server.peers.subscribe", new JsonArray()))!;
+        var answer = Array(await Call(h, "server.peers.subscribe", new JsonArray()))!;
 
         answer.Select(e => e![1]!.GetValue<string>()).Should().Equal("good.example.org");
         answer[0]![0]!.GetValue<string>().Should().Be("44.1.0.1");
@@ -251,8 +253,8 @@ public class PeerManagerAnswerTests
         var clearnetAsker = FakeJsonRpcSession.Incoming(new IPEndPoint(IPAddress.Parse("44.99.0.1"), 40000));
         var torAsker = FakeJsonRpcSession.Incoming(new IPEndPoint(IPAddress.Loopback, 40000));
 
-        ((JsonArray)(await Call(h, "server.peers.subscribe", new JsonArray(), clearnetAsker))!).Should().HaveCount(10);
-        ((JsonArray)(await Call(h, "server.peers.subscribe", new JsonArray(), torAsker))!).Should().HaveCount(50);
+        (Array(await Call(h, "server.peers.subscribe", new JsonArray(), clearnetAsker))!).Should().HaveCount(10);
+        (Array(await Call(h, "server.peers.subscribe", new JsonArray(), torAsker))!).Should().HaveCount(50);
     }
 
     [Fact]
@@ -262,7 +264,7 @@ public class PeerManagerAnswerTests
         h.Table.TryAdd(new PeerRecord { Host = PeerHost.Parse("node.example.net"), Ports = new PeerPorts(50001, 50002), LastGood = h.Now, IPAddress = IPAddress.Parse("44.1.0.1") });
         h.Table.TryAdd(new PeerRecord { Host = PeerHost.Parse("other.example.net"), LastGood = h.Now, IPAddress = IPAddress.Parse("44.1.0.2") });
 
-        var answer = (JsonArray)(await Call(h, "server.peers.subscribe", new JsonArray()))!;
+        var answer = Array(await Call(h, "server.peers.subscribe", new JsonArray()))!;
 
         answer.Select(e => e![1]!.GetValue<string>()).Should().BeEquivalentTo(["node.example.net", "other.example.net"], "our identity does not count against its bucket");
     }
@@ -274,8 +276,8 @@ public class PeerManagerAnswerTests
         await using var off = new DiscoveryHarness(o => o.Discovery = PeerDiscoveryMode.Off);
         self.Table.TryAdd(new PeerRecord { Host = PeerHost.Parse("other.example.net"), LastGood = self.Now, IPAddress = IPAddress.Parse("44.1.0.2") });
 
-        var selfAnswer = (JsonArray)(await Call(self, "server.peers.subscribe", new JsonArray()))!;
-        var offAnswer = (JsonArray)(await Call(off, "server.peers.subscribe", new JsonArray()))!;
+        var selfAnswer = Array(await Call(self, "server.peers.subscribe", new JsonArray()))!;
+        var offAnswer = Array(await Call(off, "server.peers.subscribe", new JsonArray()))!;
 
         selfAnswer.ToJsonString().Should().Be("""[["node.example.net","node.example.net",["s","t"]]]""");
         offAnswer.Should().BeEmpty();
@@ -303,7 +305,7 @@ public class PeerManagerAnswerTests
     {
         await using var h = new DiscoveryHarness();
 
-        var answer = (JsonArray)(await Call(h, "server.version", JsonNode.Parse(parameters)))!;
+        var answer = Array(await Call(h, "server.version", JsonNode.Parse(parameters)))!;
 
         answer.ToJsonString().Should().Be($"""["PeerManagement","{expected}"]""");
     }
