@@ -10,6 +10,8 @@ namespace PeerManagement;
 /// </summary>
 internal sealed class PeerCheckScheduler : IAsyncDisposable
 {
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
+
     private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
     private readonly Func<PeerHost, CancellationToken, Task<DateTimeOffset?>> _check;
@@ -248,9 +250,11 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
             {
                 if (due != _timerDue)
                 {
-                    _timerDue = due;
+                    // Timers cannot wait longer than about 49 days; a far time is reached in hops.
                     var delay = due - now;
-                    _timer!.Change(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
+                    delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxTimerDelay ? MaxTimerDelay : delay;
+                    _timerDue = delay == MaxTimerDelay ? now + MaxTimerDelay : due;
+                    _timer!.Change(delay, Timeout.InfiniteTimeSpan);
                 }
 
                 return;

@@ -243,3 +243,34 @@ public class PeerManagerScheduleTests
         public ValueTask SaveAsync(IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }
+
+public class PeerCheckSchedulerTests
+{
+    [Fact]
+    public async Task Entries_due_years_away_are_reached_in_timer_hops()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DiscoveryHarness.Start);
+        var checks = 0;
+        var scheduler = new PeerCheckScheduler(time, 2, (_, _) =>
+        {
+            Interlocked.Increment(ref checks);
+            return Task.FromResult<DateTimeOffset?>(null);
+        });
+        await using (scheduler)
+        {
+            scheduler.Start();
+            scheduler.Schedule(PeerHost.Parse("far.example.org"), DiscoveryHarness.Start + TimeSpan.FromDays(400));
+            await Task.Delay(20, DiscoveryHarness.Token);
+
+            for (var day = 0; day < 399; day += 7)
+            {
+                time.Advance(TimeSpan.FromDays(7));
+                await Task.Delay(2, DiscoveryHarness.Token);
+            }
+
+            checks.Should().Be(0);
+            time.Advance(TimeSpan.FromDays(8));
+            await DiscoveryHarness.WaitUntilAsync(() => Volatile.Read(ref checks) == 1);
+        }
+    }
+}
