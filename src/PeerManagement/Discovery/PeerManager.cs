@@ -15,7 +15,7 @@ namespace PeerManagement;
 /// <see cref="IJsonRpcSessionFactory"/> and it works over the network; register
 /// <see cref="CreateRequestHandler"/> on a listener to answer other nodes.
 /// </summary>
-public sealed partial class PeerManager : IHostedService, IAsyncDisposable
+public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly PeerTable _table;
     private readonly PeerManagementOptions _options;
@@ -260,6 +260,9 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable
     /// <summary>Stops the manager (see <see cref="StopAsync"/>).</summary>
     /// <returns>A task that completes when everything has stopped.</returns>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Stops the manager and waits for it (prefer <see cref="DisposeAsync"/>; this is for containers disposed synchronously).</summary>
+    public void Dispose() => StopAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>
     /// Adds a peer by its real name, as an operator would (not capped; when the peer is known with other ports,
