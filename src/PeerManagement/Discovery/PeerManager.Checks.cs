@@ -14,8 +14,17 @@ public sealed partial class PeerManager
     /// <summary>Runs a check for the scheduler; returns the next check time, or <see langword="null"/> when the peer is gone.</summary>
     private async Task<DateTimeOffset?> CheckScheduledAsync(PeerHost host, CancellationToken cancellationToken)
     {
-        var (_, next) = await CheckPeerAsync(host, cancellationToken).ConfigureAwait(false);
-        return next;
+        try
+        {
+            var (_, next) = await CheckPeerAsync(host, cancellationToken).ConfigureAwait(false);
+            return next;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A worker must never die: log, and try the peer again later.
+            Log.CheckCrashed(_logger, host.Value, ex);
+            return _table.Find(host) is null ? null : _timeProvider.GetUtcNow() + _options.Wakeup;
+        }
     }
 
     /// <summary>

@@ -350,6 +350,18 @@ public class PeerManagerCheckTests
     }
 
     [Fact]
+    public async Task A_throwing_status_handler_never_breaks_a_check()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer(PeerA);
+        h.Manager.StatusChanged += (_, _) => throw new InvalidOperationException("handler bug");
+
+        (await h.CheckAsync(PeerA)).Outcome.Should().Be(PeerCheckOutcome.Good);
+
+        h.LogsWithId(131).Should().NotBeEmpty();
+    }
+
+    [Fact]
     public async Task A_check_of_a_forgotten_peer_does_nothing()
     {
         await using var h = new DiscoveryHarness();
