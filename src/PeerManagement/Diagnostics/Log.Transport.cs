@@ -45,10 +45,10 @@ internal static partial class Log
     [LoggerMessage(224, LogLevel.Error, "Accepting connections on {EndPoint} failed")]
     public static partial void ListenerAcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
 
-    [LoggerMessage(300, LogLevel.Information, "SOCKS5 proxy detected at {ProxyEndPoint}")]
+    [LoggerMessage(300, LogLevel.Debug, "SOCKS5 proxy detected at {ProxyEndPoint}")]
     public static partial void ProxyDetected(ILogger logger, EndPoint proxyEndPoint);
 
-    [LoggerMessage(301, LogLevel.Information, "No SOCKS5 proxy found at {Host} on ports {Ports}; looking again in {RetryInterval}")]
+    [LoggerMessage(301, LogLevel.Debug, "No SOCKS5 proxy found at {Host} on ports {Ports}; looking again in {RetryInterval}")]
     public static partial void ProxyNotFound(ILogger logger, string host, string ports, TimeSpan retryInterval);
 
     [LoggerMessage(302, LogLevel.Debug, "{Host}:{Port} is not a SOCKS5 proxy")]

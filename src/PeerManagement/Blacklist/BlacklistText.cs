@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace PeerManagement;
+
+/// <summary>Reads a blacklist document: a JSON array of strings, or one entry per line.</summary>
+internal static class BlacklistText
+{
+    public static IReadOnlyList<string> Parse(string text, string origin)
+    {
+        var trimmed = text.AsSpan().TrimStart();
+        if (!trimmed.IsEmpty && trimmed[0] == '[')
+        {
+            try
+            {
+                return ParseJson(JsonDocument.Parse(text.AsMemory()).RootElement, origin);
+            }
+            catch (JsonException ex)
+            {
+                throw new PeerManagementException($"The blacklist from {origin} is not valid JSON: {ex.Message}", ex);
+            }
+        }
+
+        var entries = new List<string>();
+        foreach (var range in text.AsSpan().SplitAny('\n', '\r'))
+        {
+            var line = text.AsSpan()[range].Trim();
+            if (!line.IsEmpty && line[0] != '#')
+            {
+                entries.Add(line.ToString());
+            }
+        }
+
+        return entries;
+    }
+
+    public static IReadOnlyList<string> ParseJson(JsonElement root, string origin)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            throw new PeerManagementException($"The blacklist from {origin} is not a JSON array.");
+        }
+
+        var entries = new List<string>(root.GetArrayLength());
+        foreach (var item in root.EnumerateArray())
+        {
+            // Entries of another type are skipped, like unreadable strings.
+            if (item.ValueKind == JsonValueKind.String && item.GetString() is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return entries;
+    }
+}

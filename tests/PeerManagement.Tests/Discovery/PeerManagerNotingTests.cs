@@ -1,0 +1,215 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using PeerManagement.TestUtilities.Electrum;
+
+namespace PeerManagement.Tests.Discovery;
+
+public class PeerManagerNotingTests
+{
+    private static PeerRealName Name(string text) => PeerRealName.Parse(text, DefaultPorts.BitcoinMainnet);
+
+    [Fact]
+    public async Task Non_public_and_onion_peers_without_a_proxy_are_dropped()
+    {
+        await using var h = new DiscoveryHarness();
+
+        var added = h.Manager.NotePeers([Name("10.1.2.3 s"), Name("127.0.0.1 t"), Name("intranet t"), Name(DiscoveryHarness.Onion(1) + " s"), Name("ok.example.org s")], "x.example.org", checkPorts: false, capped: false);
+
+        added.Should().Be(1);
+        h.Table.GetRecords().Single().Host.Value.Should().Be("ok.example.org");
+    }
+
+    [Fact]
+    public async Task Non_public_peers_are_accepted_when_allowed_and_onion_ones_with_a_proxy()
+    {
+        await using var h = new DiscoveryHarness(o => o.AllowNonPublicPeers = true);
+        h.KnowProxy();
+
+        var added = h.Manager.NotePeers([Name("10.1.2.3 s"), Name("127.0.0.1 t"), Name(DiscoveryHarness.Onion(1) + " s")], PeerSources.Seed, checkPorts: false, capped: false);
+
+        added.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task New_peers_from_one_list_are_capped_with_a_random_choice_and_logged_with_their_source()
+    {
+        await using var h = new DiscoveryHarness();
+        var names = Enumerable.Range(0, 10).Select(i => Name($"p{i}.example.org s")).ToList();
+
+        h.Manager.NotePeers(names, "lister.example.org", checkPorts: false, capped: true).Should().Be(2);
+
+        h.Table.GetRecords().Should().OnlyContain(r => r.Source == "lister.example.org");
+        h.LogsWithId(101).Should().HaveCount(2).And.OnlyContain(l => l.Message.Contains("lister.example.org"));
+    }
+
+    [Fact]
+    public async Task The_random_choice_follows_the_injected_random()
+    {
+        var names = Enumerable.Range(0, 10).Select(i => Name($"p{i}.example.org s")).ToList();
+        await using var first = new DiscoveryHarness();
+        await using var second = new DiscoveryHarness();
+
+        first.Manager.NotePeers(names, "l.example.org", checkPorts: false, capped: true);
+        second.Manager.NotePeers(names, "l.example.org", checkPorts: false, capped: true);
+
+        first.Table.GetRecords().Select(r => r.Host).Should().BeEquivalentTo(second.Table.GetRecords().Select(r => r.Host));
+    }
+
+    [Fact]
+    public async Task Seeds_and_admin_adds_are_not_capped()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                o.SeedPeers.Add($"seed{i}.example.org s");
+            }
+        });
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        for (var i = 0; i < 5; i++)
+        {
+            (await h.Manager.AddPeerAsync($"admin{i}.example.org t", DiscoveryHarness.Token)).Should().Be(PeerNoteResult.Added);
+        }
+
+        h.Table.GetRecords().Count(r => r.Source == PeerSources.Seed).Should().Be(10);
+        h.Table.GetRecords().Count(r => r.Source == PeerSources.Admin).Should().Be(5);
+    }
+
+    [Fact]
+    public async Task Known_peers_match_by_host_and_by_address()
+    {
+        await using var h = new DiscoveryHarness();
+        h.Table.TryAdd(new PeerRecord { Host = PeerHost.Parse("a.example.org"), IPAddress = IPAddress.Parse("44.7.7.7") });
+
+        h.Manager.NotePeers([Name("A.Example.org s"), Name("44.7.7.7 s")], "l.example.org", checkPorts: false, capped: false).Should().Be(0);
+
+        h.Table.Count.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_port_change_through_admin_wakes_the_entry_and_the_new_ports_are_tried()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer("a.example.org", p => p.ReachableOnlyOn(50012));
+        h.Manager.Scheduler.Reschedule(PeerHost.Parse("a.example.org"), h.Now + TimeSpan.FromHours(2));
+
+        (await h.Manager.AddPeerAsync("a.example.org s50012 t50011", DiscoveryHarness.Token)).Should().Be(PeerNoteResult.PortsChanged);
+
+        h.Due("a.example.org").Should().Be(h.Now);
+        (await h.CheckAsync("a.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good);
+        h.Network.AttemptsTo("a.example.org").Select(a => a.Endpoint.Port).Should().Equal(50002, 50001, 50012);
+    }
+
+    [Fact]
+    public async Task A_port_change_through_server_add_peer_wakes_the_entry()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer("a.example.org", p => p.At("44.8.8.8").ReachableOnlyOn(50012));
+        h.Manager.Scheduler.Reschedule(PeerHost.Parse("a.example.org"), h.Now + TimeSpan.FromHours(2));
+        h.Resolver.Names["a.example.org"] = [IPAddress.Parse("44.8.8.8")];
+
+        var accepted = await PeerManagerAnswerTests.AddPeerAsync(h, "44.8.8.8", "a.example.org", tcp: 50011, ssl: 50012);
+
+        accepted.Should().BeTrue();
+        h.Due("a.example.org").Should().Be(h.Now);
+        (await h.CheckAsync("a.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good);
+        h.Network.AttemptsTo("a.example.org").Select(a => a.Endpoint.Port).Should().Contain(50012);
+    }
+
+    [Fact]
+    public async Task Admin_add_refuses_bad_input_with_an_argument_exception_naming_it()
+    {
+        await using var h = new DiscoveryHarness();
+
+        var empty = async () => await h.Manager.AddPeerAsync("", DiscoveryHarness.Token);
+        var invalid = async () => await h.Manager.AddPeerAsync("bad_host! s", DiscoveryHarness.Token);
+        var loopback = async () => await h.Manager.AddPeerAsync("127.0.0.1 s", DiscoveryHarness.Token);
+        var onion = async () => await h.Manager.AddPeerAsync(DiscoveryHarness.Onion(3) + " s", DiscoveryHarness.Token);
+
+        (await empty.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("realName");
+        (await invalid.Should().ThrowAsync<ArgumentException>()).WithMessage("*bad_host!*");
+        (await loopback.Should().ThrowAsync<ArgumentException>()).WithMessage("*not a public host*");
+        (await onion.Should().ThrowAsync<ArgumentException>()).WithMessage("*no proxy*");
+    }
+
+    [Fact]
+    public async Task Onion_peers_are_skipped_without_a_proxy_and_checked_through_it_with_one()
+    {
+        await using var h = new DiscoveryHarness();
+        var onion = DiscoveryHarness.Onion(7);
+        h.AddKnownPeer(onion);
+
+        var (skipped, next) = await h.CheckAsync(onion);
+        skipped.Should().BeNull();
+        next.Should().Be(h.Now + h.Options.Wakeup);
+        h.Network.Attempts.Should().BeEmpty();
+        h.Record(onion)!.TryCount.Should().Be(0);
+
+        h.KnowProxy();
+        (await h.CheckAsync(onion)).Outcome.Should().Be(PeerCheckOutcome.Good);
+        h.Network.Attempts.Should().OnlyContain(a => a.ViaProxy);
+        h.Network.Sessions.Single().Settings.RequestTimeout.Should().Be(TimeSpan.FromSeconds(120));
+        h.Record(onion)!.IPAddress.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Force_proxy_without_a_proxy_skips_quietly_and_with_one_goes_through_it()
+    {
+        await using var h = new DiscoveryHarness(o => o.ForceProxy = true);
+        h.AddKnownPeer("a.example.org");
+
+        (await h.CheckAsync("a.example.org")).Outcome.Should().BeNull();
+        h.Network.Attempts.Should().BeEmpty();
+        h.Record("a.example.org")!.TryCount.Should().Be(0);
+        h.Logs.GetSnapshot().Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Information).Should().BeEmpty();
+
+        h.KnowProxy();
+        (await h.CheckAsync("a.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good);
+        h.Network.Attempts.Should().OnlyContain(a => a.ViaProxy);
+    }
+
+    [Fact]
+    public async Task Status_changes_are_streamed_to_watchers()
+    {
+        await using var h = new DiscoveryHarness();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(DiscoveryHarness.Token);
+        var changes = new List<PeerStatusChange>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var change in h.Manager.WatchStatusChangesAsync(cts.Token))
+            {
+                changes.Add(change);
+                if (changes.Count == 2)
+                {
+                    break;
+                }
+            }
+        }, DiscoveryHarness.Token);
+        await Task.Delay(50, DiscoveryHarness.Token);
+        h.AddPeer("a.example.org");
+
+        await h.Manager.AddPeerAsync("a.example.org s t", DiscoveryHarness.Token);
+        await h.CheckAsync("a.example.org");
+        await watching.WaitAsync(TimeSpan.FromSeconds(10), DiscoveryHarness.Token);
+
+        changes.Select(c => (c.OldStatus, c.NewStatus)).Should().Equal((null, PeerStatus.Never), (PeerStatus.Never, PeerStatus.Good));
+    }
+
+    [Fact]
+    public async Task Info_and_peer_list_come_from_the_table()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer("a.example.org");
+        h.AddKnownPeer("b.example.org", p => p.WithGenesis("00"));
+        h.AddKnownPeer("c.example.org");
+        await h.CheckAsync("a.example.org");
+        await h.CheckAsync("b.example.org");
+
+        h.Manager.GetInfo().Should().Be(new PeerCounts(Bad: 1, Good: 1, Never: 1, Stale: 0));
+        h.Manager.GetPeers().Select(p => p.Peer.Host.Value).Should().Equal("a.example.org", "c.example.org", "b.example.org");
+        h.Manager.ProxyEndPoint.Should().BeNull();
+        h.KnowProxy();
+        h.Manager.ProxyEndPoint.Should().Be(new IPEndPoint(IPAddress.Loopback, 9050));
+    }
+}

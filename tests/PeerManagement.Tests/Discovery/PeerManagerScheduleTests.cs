@@ -1,0 +1,276 @@
+using PeerManagement.TestUtilities.Electrum;
+
+namespace PeerManagement.Tests.Discovery;
+
+public class PeerManagerScheduleTests
+{
+    private const string PeerA = "a.example.org";
+
+    [Fact]
+    public async Task Backoff_after_the_nth_failure_is_exactly_wakeup_times_two_to_the_n()
+    {
+        await using var h = new DiscoveryHarness(o => o.ForgetAfterTries = 6);
+        h.AddKnownPeer(PeerA, p => p.Failing("server.version"));
+
+        for (var n = 1; n <= 5; n++)
+        {
+            var (_, next) = await h.CheckAsync(PeerA);
+
+            next.Should().Be(h.Now + (h.Options.Wakeup * Math.Pow(2, n)));
+            h.Record(PeerA)!.TryCount.Should().Be(n);
+            h.Time.Advance(h.Options.Wakeup * Math.Pow(2, n));
+        }
+    }
+
+    [Fact]
+    public async Task A_peer_never_good_is_forgotten_after_three_failures()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer(PeerA, p => p.Unreachable());
+
+        (await h.CheckAsync(PeerA)).Next.Should().NotBeNull();
+        (await h.CheckAsync(PeerA)).Next.Should().NotBeNull();
+        (await h.CheckAsync(PeerA)).Next.Should().BeNull();
+
+        h.Record(PeerA).Should().BeNull();
+        h.LogsWithId(102).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_peer_once_good_is_forgotten_after_ten_failures()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer(PeerA, p => p.Unreachable(), r => r with { LastGood = h.Now - TimeSpan.FromDays(1) });
+
+        for (var i = 1; i < 10; i++)
+        {
+            (await h.CheckAsync(PeerA)).Next.Should().NotBeNull($"try {i} is below the limit");
+        }
+
+        (await h.CheckAsync(PeerA)).Next.Should().BeNull();
+        h.Record(PeerA).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_bad_peer_is_forgotten_after_three_tries_even_if_once_good()
+    {
+        await using var h = new DiscoveryHarness();
+        h.AddKnownPeer(PeerA, p => p.WithGenesis("00"), r => r with { LastGood = h.Now - TimeSpan.FromHours(1) });
+
+        await h.CheckAsync(PeerA);
+        await h.CheckAsync(PeerA);
+        (await h.CheckAsync(PeerA)).Next.Should().BeNull();
+
+        h.Record(PeerA).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_good_peer_is_checked_again_at_stale_after_minus_two_wakeups_by_the_scheduler()
+    {
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        var peer = h.AddPeer(PeerA);
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        await DiscoveryHarness.WaitUntilAsync(() => h.Status(PeerA) == PeerStatus.Good && h.Due(PeerA) is not null);
+
+        h.Due(PeerA).Should().Be(DiscoveryHarness.Start + TimeSpan.FromHours(3) - TimeSpan.FromMinutes(10));
+        peer.CallCount("server.version").Should().Be(1);
+
+        h.Time.Advance(TimeSpan.FromHours(3) - TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
+        await Task.Delay(50, DiscoveryHarness.Token);
+        peer.CallCount("server.version").Should().Be(1, "it is not due yet");
+
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        await DiscoveryHarness.WaitUntilAsync(() => peer.CallCount("server.version") == 2 && h.Due(PeerA) is not null);
+        h.Due(PeerA).Should().Be(h.Now + TimeSpan.FromHours(3) - TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public async Task The_scheduler_retries_failures_on_the_backoff_and_then_forgets()
+    {
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        h.AddPeer(PeerA, p => p.Failing("server.version"));
+        var forgotten = new TaskCompletionSource();
+        h.Manager.StatusChanged += (_, change) =>
+        {
+            if (change.NewStatus is null && change.Host == PeerHost.Parse(PeerA))
+            {
+                forgotten.TrySetResult();
+            }
+        };
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        await DiscoveryHarness.WaitUntilAsync(() => h.Record(PeerA)?.TryCount == 1 && h.Due(PeerA) is not null);
+        h.Due(PeerA).Should().Be(DiscoveryHarness.Start + TimeSpan.FromMinutes(10));
+        h.Time.Advance(TimeSpan.FromMinutes(10));
+        await DiscoveryHarness.WaitUntilAsync(() => h.Record(PeerA)?.TryCount == 2 && h.Due(PeerA) is not null);
+        h.Due(PeerA).Should().Be(DiscoveryHarness.Start + TimeSpan.FromMinutes(30));
+        h.Time.Advance(TimeSpan.FromMinutes(20));
+
+        await forgotten.Task.WaitAsync(TimeSpan.FromSeconds(10), DiscoveryHarness.Token);
+        h.Record(PeerA).Should().BeNull();
+        h.Due(PeerA).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Loaded_peers_are_first_checked_according_to_their_history()
+    {
+        var now = DiscoveryHarness.Start;
+        var store = new InMemoryPeerStore();
+        PeerRecord Loaded(string host) => PeerRecord.FromRealName(PeerRealName.Parse(host + " s t", DefaultPorts.BitcoinMainnet), PeerSources.Peer);
+        await store.SaveAsync(
+            [
+                Loaded("good.example.org") with { LastGood = now - TimeSpan.FromMinutes(10), LastTry = now - TimeSpan.FromMinutes(10) },
+                Loaded("failed.example.org") with { TryCount = 2, LastTry = now - TimeSpan.FromMinutes(1), LastGood = now - TimeSpan.FromDays(1) },
+                Loaded("bad.example.org") with { TryCount = 1, LastTry = now - TimeSpan.FromMinutes(1), BadReason = "incorrect genesis hash" },
+                Loaded("new.example.org"),
+                Loaded("old.example.org") with { LastGood = now - TimeSpan.FromDays(2), LastTry = now - TimeSpan.FromDays(2) },
+            ],
+            DiscoveryHarness.Token);
+        await using var h = new DiscoveryHarness(o => o.Identities.Clear()) { Store = store };
+        foreach (var host in new[] { "good.example.org", "failed.example.org", "bad.example.org", "new.example.org", "old.example.org" })
+        {
+            h.AddPeer(host, p => p.Unreachable());
+        }
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Network.AttemptsTo("new.example.org").Count == 2 && h.Network.AttemptsTo("old.example.org").Count == 2 && h.Due("old.example.org") is not null);
+
+        h.Due("good.example.org").Should().Be(now - TimeSpan.FromMinutes(10) + TimeSpan.FromMinutes(170), "a peer good 10 minutes ago is not re-checked at once");
+        h.Due("failed.example.org").Should().Be(now - TimeSpan.FromMinutes(1) + TimeSpan.FromMinutes(20), "two failures wait Wakeup × 4 from the last try");
+        h.Due("bad.example.org").Should().Be(now - TimeSpan.FromMinutes(1) + TimeSpan.FromMinutes(10));
+        h.Network.AttemptsTo("good.example.org").Should().BeEmpty();
+        h.Network.AttemptsTo("failed.example.org").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Loaded_records_are_added_before_the_seeds_so_their_history_wins()
+    {
+        var store = new InMemoryPeerStore();
+        var history = PeerRecord.FromRealName(PeerRealName.Parse("a.example.org s50012 t", DefaultPorts.BitcoinMainnet), PeerSources.Peer)
+            with { LastGood = DiscoveryHarness.Start - TimeSpan.FromMinutes(10) };
+        await store.SaveAsync([history], DiscoveryHarness.Token);
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add("a.example.org s t")) { Store = store };
+        h.AddPeer(PeerA);
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        h.Record(PeerA).Should().Be(history);
+        h.Due(PeerA).Should().Be(DiscoveryHarness.Start + TimeSpan.FromMinutes(160));
+    }
+
+    [Fact]
+    public async Task A_store_that_throws_does_not_fail_start_up()
+    {
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add("a.example.org s t")) { Store = new ThrowingStore() };
+        h.AddPeer(PeerA);
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        h.Record(PeerA).Should().NotBeNull();
+        h.LogsWithId(112).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task At_most_max_concurrent_checks_run_at_once()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.MaxConcurrentChecks = 4;
+            o.Identities.Clear();
+        });
+        for (var i = 0; i < 20; i++)
+        {
+            var host = $"p{i}.example.org";
+            h.AddPeer(host, p => p.At($"44.20.0.{i + 1}").Silent("server.version"));
+            h.Options.SeedPeers.Add(host + " s");
+        }
+
+        var maxRunning = 0;
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await h.RunClockUntilAsync(
+            () =>
+            {
+                maxRunning = Math.Max(maxRunning, h.Manager.Scheduler.RunningCount);
+                return h.Table.GetRecords().All(r => r.TryCount == 1) && h.Manager.Scheduler.RunningCount == 0;
+            },
+            TimeSpan.FromSeconds(5));
+
+        maxRunning.Should().BeLessThanOrEqualTo(4).And.BeGreaterThan(1);
+    }
+
+    [Fact]
+    public async Task Idle_entries_cost_no_timers_or_tasks_of_their_own()
+    {
+        await using var h = new DiscoveryHarness(o => o.Identities.Clear());
+        var store = new InMemoryPeerStore();
+        var records = Enumerable.Range(0, 10_000)
+            .Select(i => PeerRecord.FromRealName(PeerRealName.Parse($"p{i}.example.org s t", DefaultPorts.BitcoinMainnet), PeerSources.Peer) with { LastGood = DiscoveryHarness.Start })
+            .ToArray();
+        await store.SaveAsync(records, DiscoveryHarness.Token);
+        h.Store = store;
+        var timersBefore = ActiveTimers();
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        h.Time.Advance(TimeSpan.FromMinutes(30));
+        await Task.Delay(20, DiscoveryHarness.Token);
+
+        h.Manager.Scheduler.Count.Should().Be(10_000);
+        h.Manager.Scheduler.RunningCount.Should().Be(0);
+        h.Network.Attempts.Should().BeEmpty();
+        (ActiveTimers() - timersBefore).Should().BeLessThanOrEqualTo(3, "one timer serves the whole schedule (plus start-up's proxy detection timeout)");
+
+        int ActiveTimers() => h.Time.TimersCreated;
+    }
+
+    [Fact]
+    public async Task A_wake_up_during_a_check_runs_the_check_again_right_after()
+    {
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        var peer = h.AddPeer(PeerA, p => p.Silent("server.version"));
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Manager.Scheduler.IsRunning(PeerHost.Parse(PeerA)));
+
+        h.Manager.Scheduler.Wake(PeerHost.Parse(PeerA));
+        peer.Answers["server.version"] = ScriptedAnswer.Of(new System.Text.Json.Nodes.JsonArray("x", "1.4"));
+        await h.RunClockUntilAsync(() => h.Status(PeerA) == PeerStatus.Good, TimeSpan.FromSeconds(5));
+    }
+
+    private sealed class ThrowingStore : IPeerStore
+    {
+        public ValueTask<IReadOnlyList<PeerRecord>> LoadAsync(CancellationToken cancellationToken) => throw new IOException("disk on fire");
+
+        public ValueTask SaveAsync(IReadOnlyList<PeerRecord> peers, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
+
+public class PeerCheckSchedulerTests
+{
+    [Fact]
+    public async Task Entries_due_years_away_are_reached_in_timer_hops()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DiscoveryHarness.Start);
+        var checks = 0;
+        var scheduler = new PeerCheckScheduler(time, 2, (_, _) =>
+        {
+            Interlocked.Increment(ref checks);
+            return Task.FromResult<DateTimeOffset?>(null);
+        });
+        await using (scheduler)
+        {
+            scheduler.Start();
+            scheduler.Schedule(PeerHost.Parse("far.example.org"), DiscoveryHarness.Start + TimeSpan.FromDays(400));
+            await Task.Delay(20, DiscoveryHarness.Token);
+
+            for (var day = 0; day < 399; day += 7)
+            {
+                time.Advance(TimeSpan.FromDays(7));
+                await Task.Delay(2, DiscoveryHarness.Token);
+            }
+
+            checks.Should().Be(0);
+            time.Advance(TimeSpan.FromDays(8));
+            await DiscoveryHarness.WaitUntilAsync(() => Volatile.Read(ref checks) == 1);
+        }
+    }
+}
