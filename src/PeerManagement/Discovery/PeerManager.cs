@@ -211,16 +211,18 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
         ImportIdentitiesAndSeeds();
         _scheduler.Start();
+        // Called directly, not through Task.Run: each loop arms its first timer before StartAsync returns, so the
+        // first refresh is due exactly one interval after start (and a fake clock advanced after start reaches it).
         lock (_stateGate)
         {
             if (_blacklist.HasSources)
             {
-                _background.Add(Task.Run(() => BlacklistLoopAsync(stopping), CancellationToken.None));
+                _background.Add(BlacklistLoopAsync(stopping));
             }
 
             if (_proxy is not null && _proxy.ProxyEndPoint is null)
             {
-                _background.Add(Task.Run(() => ProxyLoopAsync(stopping), CancellationToken.None));
+                _background.Add(ProxyLoopAsync(stopping));
             }
         }
     }

@@ -29,6 +29,9 @@ public class PeerManagementServiceCollectionExtensionsTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddMetrics();
+
+        // The one service a host must bring: its own view of the chain.
+        services.AddSingleton<IChainView>(new PeerManagement.TestUtilities.Electrum.FakeChainView());
         services.AddPeerManagement();
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
