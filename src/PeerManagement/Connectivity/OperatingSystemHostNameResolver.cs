@@ -17,5 +17,10 @@ internal sealed class OperatingSystemHostNameResolver : IHostNameResolver
         {
             return [];
         }
+        catch (ArgumentException)
+        {
+            // A name the resolver refuses (too long, invalid characters) does not resolve.
+            return [];
+        }
     }
 }

@@ -103,7 +103,6 @@ public static partial class PeerManagementServiceCollectionExtensions
     static partial void AddDiscovery(IServiceCollection services)
     {
         services.TryAddSingleton<IPeerVerifier, ElectrumPeerVerifier>();
-        services.TryAddSingleton<IHostNameResolver, SystemDnsHostNameResolver>();
         services.TryAddSingleton<BlacklistUrlSourceHolder>();
         services.TryAddSingleton(sp => new PeerManager(
             sp.GetRequiredService<PeerTable>(),

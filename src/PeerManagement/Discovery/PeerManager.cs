@@ -112,7 +112,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _logger = loggerFactory.CreateLogger("PeerManagement.Discovery");
         _verifier = verifier ?? new ElectrumPeerVerifier(chain, options);
         _proxy = proxy;
-        _resolver = resolver ?? new SystemDnsHostNameResolver();
+        _resolver = resolver ?? new OperatingSystemHostNameResolver();
         _random = random ?? Random.Shared;
         _metrics = metrics;
         _blacklist = new PeerBlacklist(blacklistSources, loggerFactory.CreateLogger("PeerManagement.Blacklist"));
