@@ -74,11 +74,16 @@ public sealed class LoopbackNetworkTests
             rounds++;
         }
 
-        TestContext.Current.SendDiagnosticMessage(
+        TestContext.Current.TestOutputHelper?.WriteLine(
             $"{Nodes} loopback nodes converged after {rounds} rounds ({time.GetUtcNow() - time.Start:g} simulated) in {stopwatch.Elapsed.TotalSeconds:F1} s.");
         network.Converged(addresses).Should().BeTrue(
             $"every node lists every other as good within {MaxRounds} rounds; missing: {network.Missing(addresses)}");
+        rounds.Should().BeLessThan(MaxRounds);
         network.Nodes.Should().OnlyContain(n => n.Manager.GetInfo().Bad == 0);
+
+        // Each peer was reached over TCP at its own loopback address, so the bucket rule kept all of them good.
+        network.Nodes.SelectMany(n => n.Manager.GetPeers())
+            .Should().OnlyContain(p => Equals(p.Peer.IPAddress, IPAddress.Parse(p.Peer.Host.Value)));
     }
 
     private static void SkipUnlessLoopbackAddressesBind(IEnumerable<IPAddress> addresses)
@@ -187,7 +192,8 @@ public sealed class LoopbackNetworkTests
         public async ValueTask DisposeAsync()
         {
             // Bounded: a stop that hangs fails the test instead of blocking the run.
-            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            bound.CancelAfter(TimeSpan.FromSeconds(15));
             try
             {
                 await Manager.StopAsync(bound.Token).WaitAsync(bound.Token);
