@@ -148,7 +148,7 @@ public sealed class LoopbackNetworkTests
         {
             _chain = chain;
             var services = new ServiceCollection();
-            services.AddSingleton(time);
+            services.AddSingleton<TimeProvider>(time);
             services.AddPeerManagement(configure)
                 .UseChainView(chain)
                 .UseProxyConnector<FakeProxyConnector>() // no SOCKS probes of the machine's ports
@@ -172,6 +172,7 @@ public sealed class LoopbackNetworkTests
         public async Task StartManagerAsync(CancellationToken cancellationToken)
         {
             _services.GetRequiredService<IPeerConnector>().Should().BeOfType<TcpPeerConnector>();
+            _services.GetRequiredService<TimeProvider>().Should().BeOfType<FakeTimeProvider>();
             _handler.Target = Manager.CreateRequestHandler(next: new ChainMethods(_chain));
             await Manager.StartAsync(cancellationToken);
         }
