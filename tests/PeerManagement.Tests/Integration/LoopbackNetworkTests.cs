@@ -75,11 +75,14 @@ public sealed class LoopbackNetworkTests
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{Nodes} loopback nodes converged after {rounds} rounds ({time.GetUtcNow() - time.Start:g} simulated) in {stopwatch.Elapsed.TotalSeconds:F1} s.");
+            $"{Nodes} loopback nodes converged after {rounds} rounds ({time.GetUtcNow() - time.Start:g} simulated) in " +
+            $"{stopwatch.Elapsed.TotalSeconds:F1} s with {network.Nodes.Sum(n => n.Checks)} checks.");
         network.Converged(addresses).Should().BeTrue(
             $"every node lists every other as good within {MaxRounds} rounds; missing: {network.Missing(addresses)}");
         rounds.Should().BeLessThan(MaxRounds);
         network.Nodes.Should().OnlyContain(n => n.Manager.GetInfo().Bad == 0);
+        network.Nodes.SelectMany(n => n.Manager.GetPeers()).Should().OnlyContain(
+            p => p.Peer.TryCount == 0, "no request timed out: the clock moved only while no check was running");
 
         // Each peer was reached over TCP at its own loopback address, so the bucket rule kept all of them good.
         network.Nodes.SelectMany(n => n.Manager.GetPeers())
@@ -143,6 +146,7 @@ public sealed class LoopbackNetworkTests
         private readonly JsonRpcListener _listener;
         private readonly LateBoundHandler _handler = new();
         private readonly IChainView _chain;
+        private int _checks;
 
         public LoopbackNode(IPAddress address, TimeProvider time, IChainView chain, Action<PeerManagementOptions> configure)
         {
@@ -163,6 +167,8 @@ public sealed class LoopbackNetworkTests
 
         public PeerManager Manager => _services.GetRequiredService<PeerManager>();
 
+        public int Checks => Volatile.Read(ref _checks);
+
         public async Task<int> StartListenerAsync(CancellationToken cancellationToken)
         {
             await _listener.StartAsync(cancellationToken);
@@ -174,6 +180,7 @@ public sealed class LoopbackNetworkTests
             _services.GetRequiredService<IPeerConnector>().Should().BeOfType<TcpPeerConnector>();
             _services.GetRequiredService<TimeProvider>().Should().BeOfType<FakeTimeProvider>();
             _handler.Target = Manager.CreateRequestHandler(next: new ChainMethods(_chain));
+            Manager.Scheduler.CheckCompleted += _ => Interlocked.Increment(ref _checks);
             await Manager.StartAsync(cancellationToken);
         }
 
