@@ -18,7 +18,7 @@ namespace PeerManagement.Tests.Integration;
 public sealed class LoopbackNetworkTests
 {
     private const int Nodes = 20;
-    private const int MaxRounds = 200;
+    private const int MaxRounds = 24;
     private static readonly TimeSpan RealTimeCap = TimeSpan.FromSeconds(60);
 
     [Fact]
