@@ -75,14 +75,17 @@ public sealed class LabNetwork
                 _display.WriteLine($"  {node.Spec.Name} {node.RealName,-20} seed {nodes[node.Spec.SeedIndex].Spec.Name}{role}");
             }
 
+            var startedAt = clock.Elapsed;
+            var knownAtStart = 0;
             foreach (var node in nodes)
             {
                 var seed = nodes[node.Spec.SeedIndex].RealName;
                 await node.StartAsync(seed, node.Spec.Kind == LabNodeKind.Blacklisted ? [] : blacklist, _settings, cancellationToken).ConfigureAwait(false);
+                knownAtStart += node.Manager.Table.Count;
             }
 
-            var knownAtStart = nodes.Sum(n => n.Manager.Table.Count);
-            var result = await WatchAsync(nodes, clock, cancellationToken).ConfigureAwait(false);
+            _display.WriteLine($"Started; the nodes hold {knownAtStart} peers between them (seeds plus their stores).");
+            var result = await WatchAsync(nodes, clock, startedAt, cancellationToken).ConfigureAwait(false);
             return result with { PeersKnownAtStart = knownAtStart };
         }
         finally
@@ -121,7 +124,7 @@ public sealed class LabNetwork
         return await LabNode.ListenAsync(spec, 0, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<LabResult> WatchAsync(List<LabNode> nodes, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task<LabResult> WatchAsync(List<LabNode> nodes, Stopwatch clock, TimeSpan startedAt, CancellationToken cancellationToken)
     {
         var honest = nodes.Where(n => n.Spec.Kind == LabNodeKind.Honest).ToList();
         var misbehaving = nodes.Where(n => n.Spec.Kind != LabNodeKind.Honest).ToList();
@@ -136,11 +139,11 @@ public sealed class LabNetwork
                 break;
             }
 
-            if (clock.Elapsed > _settings.TimeLimit)
+            if (clock.Elapsed - startedAt > _settings.TimeLimit)
             {
                 var reason = $"not converged within {_settings.TimeLimit.TotalSeconds:0} s: {missing}";
                 _display.WriteLine($"FAILED: {reason}");
-                return new LabResult(false, clock.Elapsed, reason, new Dictionary<string, IReadOnlyList<string>>(), BadVerdicts(nodes, misbehaving), 0);
+                return new LabResult(false, clock.Elapsed - startedAt, reason, new Dictionary<string, IReadOnlyList<string>>(), BadVerdicts(nodes, misbehaving), 0);
             }
 
             try
@@ -150,11 +153,11 @@ public sealed class LabNetwork
             catch (OperationCanceledException)
             {
                 _display.WriteLine("Stopped before converging; the stores are saved.");
-                return new LabResult(false, clock.Elapsed, "stopped", new Dictionary<string, IReadOnlyList<string>>(), BadVerdicts(nodes, misbehaving), 0);
+                return new LabResult(false, clock.Elapsed - startedAt, "stopped", new Dictionary<string, IReadOnlyList<string>>(), BadVerdicts(nodes, misbehaving), 0);
             }
         }
 
-        var converged = clock.Elapsed;
+        var converged = clock.Elapsed - startedAt;
         var verdicts = BadVerdicts(nodes, misbehaving);
         var answers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         string? failure = null;
@@ -171,7 +174,15 @@ public sealed class LabNetwork
         }
 
         _display.WriteLine(string.Empty);
-        _display.WriteLine($"Converged in {converged.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: each of the {honest.Count} honest nodes lists the other {honest.Count - 1} as good.");
+        if (!_display.IsInteractive)
+        {
+            foreach (var line in StatusDisplay.FormatTable(Rows(nodes)))
+            {
+                _display.WriteLine(line);
+            }
+        }
+
+        _display.WriteLine($"Converged {converged.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s after the first node started: each of the {honest.Count} honest nodes lists the other {honest.Count - 1} as good.");
         foreach (var bad in misbehaving)
         {
             var held = verdicts[bad.Spec.Name];
@@ -247,10 +258,13 @@ public sealed class LabNetwork
 
     private void Show(List<LabNode> nodes, TimeSpan elapsed, string? missing)
     {
-        var rows = nodes.Select(n => new NodeStatus($"{n.Spec.Name} {n.Spec.Address}{Marker(n.Spec.Kind)}", n.Manager.GetInfo(), n.LastEvent)).ToList();
+        var rows = Rows(nodes);
         var footer = $"{elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture),5} s  {missing ?? "converged"}";
         _display.Show(rows, footer);
     }
+
+    private static List<NodeStatus> Rows(List<LabNode> nodes)
+        => nodes.Select(n => new NodeStatus($"{n.Spec.Name} {n.Spec.Address}{Marker(n.Spec.Kind)}", n.Manager.GetInfo(), n.LastEvent)).ToList();
 
     private static string Marker(LabNodeKind kind) => kind switch
     {

@@ -18,8 +18,11 @@ public sealed record LabSettings
     /// <summary>The base of the check schedule (short, for a lab).</summary>
     public TimeSpan Wakeup { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>When a good peer turns stale; good peers are re-checked <c>StaleAfter − 2 × Wakeup</c> later.</summary>
-    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// When a good peer turns stale; good peers are re-checked <c>StaleAfter − 2 × Wakeup</c> later (8 s here), and
+    /// each re-check brings the peer's current list, so what one node learns reaches the others in a few rounds.
+    /// </summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The synthetic chain's tip height.</summary>
     public int ChainHeight { get; init; } = 1000;
