@@ -7,12 +7,15 @@ namespace PeerManagement.Sample.Node;
 /// <summary>The sample's entry point, callable in-process (tests) with its own output.</summary>
 public static class SampleApp
 {
+    /// <summary>The exit code after Ctrl+C, as shells report an interrupted command.</summary>
+    public const int StoppedExitCode = 130;
+
     /// <summary>The usage text.</summary>
     public const string Usage = """
         Usage: PeerManagement.Sample.Node [options]
 
         With no options: runs a lab network of nodes on loopback (127.11.0.1, 127.12.0.1, ...), shows their tables
-        until they converge, prints a summary and exits 0 (1 when not converged within the time limit).
+        until they converge, prints a summary and exits 0 (1 when not converged within the time limit, 130 on Ctrl+C).
 
           --nodes N          number of lab nodes, at least 4 (default 8; the last two misbehave)
           --data-dir PATH    where each node keeps node-i/peers.json (default: <temp>/peermanagement-sample)
@@ -27,7 +30,7 @@ public static class SampleApp
     /// <param name="error">Where usage errors go.</param>
     /// <param name="interactive">Redraw the table in place; <see langword="null"/>: when the console is a terminal.</param>
     /// <param name="cancellationToken">Stops the run (Ctrl+C).</param>
-    /// <returns>The exit code: 0 converged, 1 not converged, 2 bad arguments.</returns>
+    /// <returns>The exit code: 0 converged, 1 not converged, 2 bad arguments, 130 stopped (Ctrl+C).</returns>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool? interactive, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -53,8 +56,16 @@ public static class SampleApp
         var display = interactive is { } redraw
             ? new StatusDisplay(output, redraw)
             : new StatusDisplay(output, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb");
-        var result = await new LabNetwork(settings, display).RunAsync(cancellationToken).ConfigureAwait(false);
-        return result.ExitCode;
+        try
+        {
+            var result = await new LabNetwork(settings, display).RunAsync(cancellationToken).ConfigureAwait(false);
+            return cancellationToken.IsCancellationRequested ? StoppedExitCode : result.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            display.WriteLine("Stopped while starting; the nodes that had started saved their stores.");
+            return StoppedExitCode;
+        }
     }
 
     /// <summary>Reads the command line.</summary>
