@@ -73,8 +73,9 @@ public sealed class LabNetworkTests : IDisposable
         File.Exists(Path.Combine(_dataDirectory, "node-1", "peers.json")).Should().BeTrue();
         if (!output.ToString().Contains("is taken"))
         {
-            // The stored peers were good moments ago: the second run holds the network as soon as it starts.
-            second.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), $"the first run took {first.Elapsed}");
+            // The stored peers were good seconds ago: the second run holds the network at once, or after one re-check
+            // of peers that turned stale in between (StaleAfter is 10 s) on a slow machine.
+            second.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), $"the first run took {first.Elapsed}");
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine($"first run {first.Elapsed.TotalSeconds:0.0} s, second run {second.Elapsed.TotalSeconds:0.0} s");
