@@ -90,11 +90,7 @@ public static class RealNode
             var from = change.OldStatus?.ToString().ToLowerInvariant() ?? "new";
             var to = change.NewStatus?.ToString().ToLowerInvariant() ?? "forgotten";
             var reason = change.Reason is null ? string.Empty : $" ({change.Reason})";
-            lock (output)
-            {
-                output.WriteLine($"{change.Time:HH:mm:ss} {change.Host.Value} {from}→{to}{reason}");
-                output.Flush();
-            }
+            Write(output, $"{change.Time:HH:mm:ss} {change.Host.Value} {from}→{to}{reason}");
         };
 
         JsonRpcListener? listener = null;
@@ -114,7 +110,7 @@ public static class RealNode
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}; Ctrl+C stops.").ConfigureAwait(false);
+            Write(output, $"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}; Ctrl+C stops.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -125,7 +121,7 @@ public static class RealNode
             }
 
             var info = manager.GetInfo();
-            await output.WriteLineAsync($"Stopping: good {info.Good}, stale {info.Stale}, never {info.Never}, bad {info.Bad}.").ConfigureAwait(false);
+            Write(output, $"Stopping: good {info.Good}, stale {info.Stale}, never {info.Never}, bad {info.Bad}.");
         }
         finally
         {
@@ -138,5 +134,15 @@ public static class RealNode
         }
 
         return 0;
+    }
+
+    private static void Write(TextWriter output, string line)
+    {
+        // Status changes arrive from the manager's checks, on any thread.
+        lock (output)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
     }
 }
