@@ -1,32 +1,15 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using PeerManagement;
+using PeerManagement.Sample.Node;
 
-// The sample node: for now it builds the table from its seeds and prints what it holds.
-var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddPeerManagement(options =>
+// The sample node. With no arguments it runs a lab network of 8 nodes on loopback (see README and Lab/).
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    options.SeedPeers.Add("electrum.blockstream.info s t");
-    options.SeedPeers.Add("electrum.emzy.de s t");
-    options.SeedPeers.Add("fortress.qtornado.com s t");
-}).UseFileStore("peers.json"); // kept across restarts, in the current directory (see docs/storage.md)
+    // The first Ctrl+C stops cleanly (stores saved); a second one ends the process at once.
+    if (!stop.IsCancellationRequested)
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    }
+};
 
-using var host = builder.Build();
-await host.StartAsync();
-
-var table = host.Services.GetRequiredService<PeerTable>();
-var options = host.Services.GetRequiredService<IOptions<PeerManagementOptions>>().Value;
-foreach (var seed in options.SeedPeers)
-{
-    table.Note(PeerRealName.Parse(seed, options.DefaultPorts), PeerSources.Seed, checkPorts: false);
-}
-
-var info = table.GetInfo();
-Console.WriteLine($"peers: {info.Total} (good {info.Good}, stale {info.Stale}, never {info.Never}, bad {info.Bad})");
-foreach (var peer in table.GetPeers())
-{
-    Console.WriteLine($"  {peer.Peer.RealName.Format(options.DefaultPorts),-40} {peer.Status,-6} from {peer.Peer.Source}");
-}
-
-await host.StopAsync();
+return await SampleApp.RunAsync(args, Console.Out, Console.Error, interactive: null, stop.Token);

@@ -20,6 +20,9 @@ public sealed class StatusDisplay
         _redraw = interactive;
     }
 
+    /// <summary>Whether the table is redrawn in place (a terminal) rather than written as plain lines.</summary>
+    public bool IsInteractive => _redraw;
+
     /// <summary>A display for the console, redrawing only when the output is a terminal.</summary>
     public static StatusDisplay ForConsole() => new(Console.Out, !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb");
 

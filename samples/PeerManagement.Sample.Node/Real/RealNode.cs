@@ -1,0 +1,148 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PeerManagement.Sample.Node.Chain;
+
+namespace PeerManagement.Sample.Node.Real;
+
+/// <summary>
+/// One node that joins a network: the Generic Host (appsettings.json, environment variables, console logging),
+/// <c>AddPeerManagement</c> with the file store, a TCP listener with rate limiting when <c>--listen</c> is given,
+/// and one plain line per peer status change until Ctrl+C.
+/// </summary>
+public static class RealNode
+{
+    private const string LabNetworkName = "sample-lab";
+
+    /// <summary>Runs the node until <paramref name="cancellationToken"/> fires; the store is saved at stop.</summary>
+    /// <param name="settings">The node's settings.</param>
+    /// <param name="output">Where status lines go.</param>
+    /// <param name="cancellationToken">Stops the node.</param>
+    /// <returns>The exit code (0).</returns>
+    public static async Task<int> RunAsync(RealNodeSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(output);
+        var (genesis, ports) = settings.Network switch
+        {
+            "bitcoin" => ("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f", DefaultPorts.BitcoinMainnet),
+            "testnet" => ("000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943", DefaultPorts.BitcoinTestnet),
+            _ => (string.Empty, DefaultPorts.BitcoinMainnet),
+        };
+        var isLab = settings.Network == "lab";
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var peers = builder.Services.AddPeerManagement(options =>
+            {
+                options.DefaultTcpPort = ports.Tcp;
+                options.DefaultSslPort = ports.Ssl;
+                foreach (var seed in settings.Seeds)
+                {
+                    options.SeedPeers.Add(seed);
+                }
+
+                if (settings.Listen is { } listen)
+                {
+                    options.Identities.Add($"{settings.PublicHost ?? listen.Address.ToString()} t{listen.Port}");
+                }
+
+                if (settings.Proxy is { } proxy)
+                {
+                    options.TorProxyHost = proxy.Host;
+                    options.TorProxyPort = proxy.Port;
+                }
+
+                if (isLab)
+                {
+                    options.AllowNonPublicPeers = true;
+                    options.Wakeup = TimeSpan.FromSeconds(1);
+                    options.StaleAfter = TimeSpan.FromSeconds(10);
+                }
+            })
+            .UseFileStore(Path.Combine(settings.DataDirectory, "peers.json"));
+        if (settings.Listen is { } local && isLab)
+        {
+            peers.ConfigureConnector(o => o.LocalAddress = local.Address.ToString());
+        }
+
+        if (isLab)
+        {
+            peers.UseChainView(new SyntheticChain(LabNetworkName, 1000));
+        }
+        else
+        {
+            var server = settings.ChainServer ?? settings.Seeds.FirstOrDefault()
+                ?? throw new FormatException("--seed (or --chain-server) is needed: the node reads the chain from a server it trusts.");
+            var name = PeerRealName.Parse(server, ports);
+            var endpoint = name.Ports.TcpPort is { } tcp
+                ? new PeerEndpoint(name.Host, tcp, PeerTransport.Tcp)
+                : new PeerEndpoint(name.Host, name.Ports.SslPort ?? ports.Ssl, PeerTransport.Ssl);
+            builder.Services.AddSingleton<IChainView>(sp => new TrustedServerChainView(
+                genesis, endpoint, sp.GetRequiredService<IPeerConnector>(), sp.GetRequiredService<IJsonRpcSessionFactory>()));
+        }
+
+        using var host = builder.Build();
+        var manager = host.Services.GetRequiredService<PeerManager>();
+        manager.StatusChanged += (_, change) =>
+        {
+            var from = change.OldStatus?.ToString().ToLowerInvariant() ?? "new";
+            var to = change.NewStatus?.ToString().ToLowerInvariant() ?? "forgotten";
+            var reason = change.Reason is null ? string.Empty : $" ({change.Reason})";
+            Write(output, $"{change.Time:HH:mm:ss} {change.Host.Value} {from}→{to}{reason}");
+        };
+
+        JsonRpcListener? listener = null;
+        if (settings.Listen is { } endPoint)
+        {
+            var handler = manager.CreateRequestHandler(new ChainRequestHandler(host.Services.GetRequiredService<IChainView>()))
+                .WithRateLimiting(host.Services);
+            listener = new JsonRpcListener(
+                new JsonRpcListenerOptions { EndPoint = endPoint },
+                handler,
+                host.Services.GetRequiredService<IJsonRpcSessionFactory>(),
+                host.Services.GetRequiredService<TimeProvider>(),
+                host.Services.GetRequiredService<ILogger<JsonRpcListener>>());
+            await listener.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            Write(output, $"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}; Ctrl+C stops.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C.
+            }
+
+            var info = manager.GetInfo();
+            Write(output, $"Stopping: good {info.Good}, stale {info.Stale}, never {info.Never}, bad {info.Bad}.");
+        }
+        finally
+        {
+            if (listener is not null)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static void Write(TextWriter output, string line)
+    {
+        // Status changes arrive from the manager's checks, on any thread.
+        lock (output)
+        {
+            output.WriteLine(line);
+            output.Flush();
+        }
+    }
+}

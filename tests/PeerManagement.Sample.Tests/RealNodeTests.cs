@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PeerManagement.Sample.Node;
+using PeerManagement.Sample.Node.Chain;
+using PeerManagement.Sample.Node.Lab;
+using PeerManagement.Sample.Node.Real;
+
+namespace PeerManagement.Sample.Tests;
+
+[Collection(nameof(LabCollection))]
+public sealed class RealNodeTests : IDisposable
+{
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "pm-sample-real-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Two_nodes_joining_the_lab_network_find_each_other_good_and_save_their_stores()
+    {
+        var port = 20_000 + Random.Shared.Next(40_000);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var outputA = new StringWriter();
+        var outputB = new StringWriter();
+
+        var a = SampleApp.RunAsync(
+            ["--network", "lab", "--listen", $"127.21.0.1:{port}", "--seed", $"127.22.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "a")],
+            outputA, outputA, interactive: false, stop.Token);
+        var b = SampleApp.RunAsync(
+            ["--network", "lab", "--listen", $"127.22.0.1:{port}:t", "--seed", $"127.21.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "b")],
+            outputB, outputB, interactive: false, stop.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline && !(Text(outputA).Contains("127.22.0.1 never→good") && Text(outputB).Contains("127.21.0.1 never→good")))
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        await stop.CancelAsync();
+
+        (await a).Should().Be(0, Text(outputA));
+        (await b).Should().Be(0, Text(outputB));
+        Text(outputA).Should().Contain("127.22.0.1 never→good").And.Contain("Stopping: good 2");
+        Text(outputB).Should().Contain("127.21.0.1 never→good");
+        File.Exists(Path.Combine(_dataDirectory, "a", "peers.json")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task The_trusted_server_chain_view_reads_tip_and_headers_from_the_server()
+    {
+        var spec = new LabNodeSpec("node-1", LabSettings.AddressOf(1), "sample-lab", 0, LabNodeKind.Honest);
+        await using var node = await LabNode.ListenAsync(spec, 0, TestContext.Current.CancellationToken);
+        await node.StartAsync($"{LabSettings.AddressOf(2)} t1", [], new LabSettings { DataDirectory = _dataDirectory }, TestContext.Current.CancellationToken);
+        var sessions = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System);
+        var connector = new TcpPeerConnector(
+            Options.Create(new PeerConnectorOptions()), new NoResolver(), new Socks5ProxyConnector(Options.Create(new PeerManagementOptions()), TimeProvider.System), TimeProvider.System);
+        await using var view = new TrustedServerChainView(
+            "genesis", new PeerEndpoint(PeerHost.Parse(spec.Address), node.EndPoint.Port, PeerTransport.Tcp), connector, sessions);
+        var expected = new SyntheticChain("sample-lab", 1000);
+
+        var tip = await view.GetTipHeightAsync(TestContext.Current.CancellationToken);
+        var header = await view.GetHeaderHexAsync(990, TestContext.Current.CancellationToken);
+
+        tip.Should().Be(1000);
+        header.Should().Be(await expected.GetHeaderHexAsync(990, TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("--listen", "127.0.0.1:50002:s")]
+    [InlineData("--listen", "localhost:50001")]
+    [InlineData("--network", "dogecoin")]
+    [InlineData("--seed", "")]
+    [InlineData("--proxy", "127.0.0.1")]
+    [InlineData("--seed", "a.example s t", "--http", "127.0.0.1:8080")]
+    public void Bad_joining_arguments_are_refused(params string[] args)
+    {
+        var act = () => SampleApp.ParseReal(args);
+
+        act.Should().Throw<FormatException>();
+    }
+
+    [Fact]
+    public void Joining_arguments_are_read()
+    {
+        var settings = SampleApp.ParseReal(["--network", "testnet", "--seed", "a.example s t", "--seed", "b.example t", "--listen", "0.0.0.0:60001:t", "--proxy", "127.0.0.1:9050"]);
+
+        settings.Network.Should().Be("testnet");
+        settings.Seeds.Should().Equal("a.example s t", "b.example t");
+        settings.Listen!.Port.Should().Be(60001);
+        settings.Proxy.Should().Be(("127.0.0.1", 9050));
+    }
+
+    private static string Text(StringWriter writer)
+    {
+        lock (writer)
+        {
+            return writer.ToString();
+        }
+    }
+
+    private sealed class NoResolver : IHostNameResolver
+    {
+        public ValueTask<IReadOnlyList<System.Net.IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
+            => throw new NotSupportedException();
+    }
+}
