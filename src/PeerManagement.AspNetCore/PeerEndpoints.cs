@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -57,12 +58,31 @@ internal static class PeerEndpoints
             return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"'{text}' is not a valid peer real name: {error}.");
         }
 
-        if (!name.Host.IsPublic && !settings.AllowNonPublicPeers)
+        // With discovery running, the manager takes the peer: same acceptance rules as every other source, and a
+        // known peer with new ports is checked again early. Without a chain view there is no manager to ask.
+        var manager = context.RequestServices.GetService<IChainView>() is null ? null : context.RequestServices.GetService<PeerManager>();
+        PeerNoteResult noted;
+        if (manager is not null)
+        {
+            try
+            {
+                noted = await manager.AddPeerAsync(text, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, ex.Message);
+            }
+        }
+        else if (!name.Host.IsPublic && !settings.AllowNonPublicPeers)
         {
             return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"'{name.Host}' is not a public host.");
         }
+        else
+        {
+            noted = table.Note(name, PeerSources.Admin, checkPorts: true);
+        }
 
-        var result = table.Note(name, PeerSources.Admin, checkPorts: true) switch
+        var result = noted switch
         {
             PeerNoteResult.Added => "added",
             PeerNoteResult.PortsChanged => "ports_changed",

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace PeerManagement.AspNetCore.Tests;
 
@@ -21,6 +22,24 @@ public sealed class PeerEndpointsTests
         (await added.Content.ReadAsStringAsync(Ct)).Should().Be("""{"success":true,"response":{"host":"electrum.example.org","result":"added"}}""");
         (await Response(again)).GetProperty("result").GetString().Should().Be("known");
         (await Response(otherPorts)).GetProperty("result").GetString().Should().Be("ports_changed");
+    }
+
+    [Fact]
+    public async Task With_discovery_running_an_admin_add_goes_through_the_peer_manager()
+    {
+        await using var app = await KestrelApp.StartAsync(services: s =>
+        {
+            s.AddSingleton<IChainView>(new NoChain());
+            s.AddSingleton<IProxyConnector>(new NoProxy());
+        });
+
+        using var added = await app.Client.PostAsJsonAsync("/peers", new { real_name = "electrum.example.org s" }, Ct);
+        using var onion = await app.Client.PostAsJsonAsync("/peers", new { real_name = "abcdefghijklmnop.onion t" }, Ct);
+
+        (await Response(added)).GetProperty("result").GetString().Should().Be("added");
+        onion.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await onion.Content.ReadAsStringAsync(Ct)).Should().Contain("is not acceptable", "the manager refuses onion peers while no proxy is known");
+        app.App.Services.GetRequiredService<PeerManager>().GetPeers().Select(p => p.Peer.Host.Value).Should().Equal("electrum.example.org");
     }
 
     [Fact]
@@ -76,5 +95,23 @@ public sealed class PeerEndpointsTests
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         json.RootElement.GetProperty("success").GetBoolean().Should().BeTrue();
         return json.RootElement.GetProperty("response").Clone();
+    }
+
+    private sealed class NoChain : IChainView
+    {
+        public string GenesisHash => "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
+
+        public ValueTask<int> GetTipHeightAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0);
+
+        public ValueTask<string?> GetHeaderHexAsync(int height, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+    }
+
+    private sealed class NoProxy : IProxyConnector
+    {
+        public System.Net.EndPoint? ProxyEndPoint => null;
+
+        public ValueTask<System.Net.EndPoint?> DetectAsync(CancellationToken cancellationToken) => ValueTask.FromResult<System.Net.EndPoint?>(null);
+
+        public ValueTask<Stream> ConnectAsync(PeerHost host, int port, CancellationToken cancellationToken) => throw new ProxyException("No proxy here.");
     }
 }
