@@ -33,7 +33,8 @@ public static class SampleApp
           --proxy HOST:PORT  the SOCKS5 proxy (default: detected on 127.0.0.1:9050/9150/1080)
           --chain-server "REALNAME"  the Electrum server whose chain we trust (default: the first seed)
           --data-dir PATH    where peers.json is kept (default: <temp>/peermanagement-sample/node)
-        Not available: --listen ...:s (TLS needs a certificate) and --http (admin endpoints).
+          --http IP:PORT     serve GET /peers, GET /peers/info and POST /peers there (e.g. 127.0.0.1:8080)
+        Not available: --listen ...:s (TLS needs a certificate).
         """;
 
     /// <summary>Runs the sample.</summary>
@@ -137,7 +138,7 @@ public static class SampleApp
                     help = true;
                     break;
                 case "--http":
-                    throw new FormatException("--http (the admin endpoints) is not available in this version of the sample.");
+                    throw new FormatException("--http serves one joining node's peers: use it with --seed (the lab network has no admin endpoints).");
                 default:
                     throw new FormatException($"Unknown argument '{name}'.");
             }
@@ -202,7 +203,8 @@ public static class SampleApp
                     settings = settings with { DataDirectory = Path.GetFullPath(Value()) };
                     break;
                 case "--http":
-                    throw new FormatException("--http (the admin endpoints) is not available in this version of the sample.");
+                    settings = settings with { Http = ParseHttp(Value()) };
+                    break;
                 default:
                     throw new FormatException($"Unknown argument '{name}' for joining a network.");
             }
@@ -210,6 +212,11 @@ public static class SampleApp
 
         return settings with { Seeds = seeds };
     }
+
+    private static IPEndPoint ParseHttp(string text)
+        => IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0
+            ? endPoint
+            : throw new FormatException($"--http must be IP:PORT, e.g. 127.0.0.1:8080, not '{text}'.");
 
     private static IPEndPoint ParseListen(string text)
     {

@@ -111,7 +111,6 @@ public sealed class LabNetworkTests : IDisposable
     [InlineData("--timeout")]
     [InlineData("--bogus")]
     [InlineData("--network", "dogecoin")]
-    [InlineData("--seed", "electrum.example.org s t", "--http", "127.0.0.1:8080")]
     [InlineData("--http", "127.0.0.1:8080")]
     public async Task Bad_arguments_exit_2_with_the_usage(params string[] args)
     {

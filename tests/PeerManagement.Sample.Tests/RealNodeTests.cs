@@ -24,12 +24,13 @@ public sealed class RealNodeTests : IDisposable
     public async Task Two_nodes_joining_the_lab_network_find_each_other_good_and_save_their_stores()
     {
         var port = 20_000 + Random.Shared.Next(40_000);
+        var httpPort = FreePort("127.21.0.1");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var outputA = new StringWriter();
         var outputB = new StringWriter();
 
         var a = SampleApp.RunAsync(
-            ["--network", "lab", "--listen", $"127.21.0.1:{port}", "--seed", $"127.22.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "a")],
+            ["--network", "lab", "--listen", $"127.21.0.1:{port}", "--seed", $"127.22.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "a"), "--http", $"127.21.0.1:{httpPort}"],
             outputA, outputA, interactive: false, stop.Token);
         var b = SampleApp.RunAsync(
             ["--network", "lab", "--listen", $"127.22.0.1:{port}:t", "--seed", $"127.21.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "b")],
@@ -40,8 +41,16 @@ public sealed class RealNodeTests : IDisposable
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
+        // The admin endpoints of node a (--http), in the envelope.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.21.0.1:{httpPort}") };
+        var info = await http.GetStringAsync("/peers/info", TestContext.Current.CancellationToken);
+        var peers = await http.GetStringAsync("/peers", TestContext.Current.CancellationToken);
+
         await stop.CancelAsync();
 
+        info.Should().StartWith("""{"success":true,"response":{"bad":0,"good":2,""");
+        peers.Should().Contain("\"host\":\"127.22.0.1\"");
+        Text(outputA).Should().Contain($"admin endpoints on http://127.21.0.1:{httpPort}/peers");
         (await a).Should().Be(0, Text(outputA));
         (await b).Should().Be(0, Text(outputB));
         Text(outputA).Should().Contain("127.22.0.1 never→good").And.Contain("Stopping: good 2");
@@ -75,7 +84,7 @@ public sealed class RealNodeTests : IDisposable
     [InlineData("--network", "dogecoin")]
     [InlineData("--seed", "")]
     [InlineData("--proxy", "127.0.0.1")]
-    [InlineData("--seed", "a.example s t", "--http", "127.0.0.1:8080")]
+    [InlineData("--seed", "a.example s t", "--http", "localhost")]
     public void Bad_joining_arguments_are_refused(params string[] args)
     {
         var act = () => SampleApp.ParseReal(args);
@@ -92,6 +101,15 @@ public sealed class RealNodeTests : IDisposable
         settings.Seeds.Should().Equal("a.example s t", "b.example t");
         settings.Listen!.Port.Should().Be(60001);
         settings.Proxy.Should().Be(("127.0.0.1", 9050));
+    }
+
+    private static int FreePort(string address)
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(address), 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
     }
 
     private static string Text(StringWriter writer)

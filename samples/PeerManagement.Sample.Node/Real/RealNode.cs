@@ -1,7 +1,10 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PeerManagement.AspNetCore;
 using PeerManagement.Sample.Node.Chain;
 
 namespace PeerManagement.Sample.Node.Real;
@@ -32,7 +35,9 @@ public static class RealNode
         };
         var isLab = settings.Network == "lab";
 
-        var builder = Host.CreateApplicationBuilder();
+        // With --http the node is a web application (the admin endpoints of PeerManagement.AspNetCore); otherwise a
+        // plain generic host.
+        IHostApplicationBuilder builder = settings.Http is { } http ? CreateWebBuilder(http) : Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var peers = builder.Services.AddPeerManagement(options =>
             {
@@ -83,7 +88,7 @@ public static class RealNode
                 genesis, endpoint, sp.GetRequiredService<IPeerConnector>(), sp.GetRequiredService<IJsonRpcSessionFactory>()));
         }
 
-        using var host = builder.Build();
+        using var host = builder is WebApplicationBuilder web ? BuildWebApplication(web) : ((HostApplicationBuilder)builder).Build();
         var manager = host.Services.GetRequiredService<PeerManager>();
         manager.StatusChanged += (_, change) =>
         {
@@ -110,7 +115,8 @@ public static class RealNode
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            Write(output, $"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}; Ctrl+C stops.");
+            var admin = settings.Http is null ? string.Empty : $", admin endpoints on http://{settings.Http}/peers";
+            Write(output, $"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}{admin}; Ctrl+C stops.");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -134,6 +140,22 @@ public static class RealNode
         }
 
         return 0;
+    }
+
+    private static WebApplicationBuilder CreateWebBuilder(IPEndPoint http)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(http));
+        builder.Services.AddPeerManagementRateLimiting();
+        return builder;
+    }
+
+    private static WebApplication BuildWebApplication(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UsePeerManagement();
+        app.MapPeerManagementEndpoints("/peers");
+        return app;
     }
 
     private static void Write(TextWriter output, string line)

@@ -23,4 +23,7 @@ public sealed record RealNodeSettings
 
     /// <summary>The Electrum server whose chain we trust (bitcoin/testnet); default: the first seed.</summary>
     public string? ChainServer { get; init; }
+
+    /// <summary>Where the admin HTTP endpoints listen (<c>--http</c>); none when <see langword="null"/>.</summary>
+    public System.Net.IPEndPoint? Http { get; init; }
 }
