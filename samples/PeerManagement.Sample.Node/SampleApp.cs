@@ -28,13 +28,13 @@ public static class SampleApp
         Joining a network (one node, status changes as lines, Ctrl+C stops; the lab options above do not apply):
           --network NAME     bitcoin (default), testnet (genesis hash and default ports) or lab (the synthetic chain)
           --seed "REALNAME"  a peer to start from, e.g. "electrum.example.org v1.4 s t" (repeatable)
-          --listen IP:PORT[:t]  answer other nodes over TCP there, and announce IP (when public) as our identity
+          --listen IP:PORT[:s|:t]  answer other nodes there over TCP (t, default) or TLS (s, self-signed certificate),
+                             and announce IP (when public) as our identity
           --public-host NAME the name to announce instead of the listen address
           --proxy HOST:PORT  the SOCKS5 proxy (default: detected on 127.0.0.1:9050/9150/1080)
           --chain-server "REALNAME"  the Electrum server whose chain we trust (default: the first seed)
           --data-dir PATH    where peers.json is kept (default: <temp>/peermanagement-sample/node)
           --http IP:PORT     serve GET /peers, GET /peers/info and POST /peers there (e.g. 127.0.0.1:8080)
-        Not available: --listen ...:s (TLS needs a certificate).
         """;
 
     /// <summary>Runs the sample.</summary>
@@ -187,7 +187,8 @@ public static class SampleApp
                     settings = settings with { ChainServer = Value() };
                     break;
                 case "--listen":
-                    settings = settings with { Listen = ParseListen(Value()) };
+                    var listen = Value();
+                    settings = settings with { Listen = ParseListen(listen), ListenTls = listen.EndsWith(":s", StringComparison.Ordinal) };
                     break;
                 case "--public-host":
                     settings = settings with { PublicHost = Value() };
@@ -221,23 +222,15 @@ public static class SampleApp
     private static IPEndPoint ParseListen(string text)
     {
         var parts = text.Split(':');
-        if (parts.Length == 3)
+        if (parts.Length == 3 && parts[2] is not ("s" or "t"))
         {
-            if (parts[2] == "s")
-            {
-                throw new FormatException("--listen ...:s (TLS) is not available in this sample: it needs a certificate.");
-            }
-
-            if (parts[2] != "t")
-            {
-                throw new FormatException($"--listen must be IP:PORT[:t], not '{text}'.");
-            }
+            throw new FormatException($"--listen must be IP:PORT[:s|:t], not '{text}'.");
         }
 
         return parts.Length is 2 or 3
             && IPAddress.TryParse(parts[0], out var address)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65_536
             ? new IPEndPoint(address, port)
-            : throw new FormatException($"--listen must be IP:PORT[:t] (IPv4), not '{text}'.");
+            : throw new FormatException($"--listen must be IP:PORT[:s|:t] (IPv4), not '{text}'.");
     }
 }

@@ -30,10 +30,10 @@ public sealed class RealNodeTests : IDisposable
         var outputB = new StringWriter();
 
         var a = SampleApp.RunAsync(
-            ["--network", "lab", "--listen", $"127.21.0.1:{port}", "--seed", $"127.22.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "a"), "--http", $"127.21.0.1:{httpPort}"],
+            ["--network", "lab", "--listen", $"127.21.0.1:{port}", "--seed", $"127.22.0.1 s{port}", "--data-dir", Path.Combine(_dataDirectory, "a"), "--http", $"127.21.0.1:{httpPort}"],
             outputA, outputA, interactive: false, stop.Token);
         var b = SampleApp.RunAsync(
-            ["--network", "lab", "--listen", $"127.22.0.1:{port}:t", "--seed", $"127.21.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "b")],
+            ["--network", "lab", "--listen", $"127.22.0.1:{port}:s", "--seed", $"127.21.0.1 t{port}", "--data-dir", Path.Combine(_dataDirectory, "b")],
             outputB, outputB, interactive: false, stop.Token);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline && !(Text(outputA).Contains("127.22.0.1 never→good") && Text(outputB).Contains("127.21.0.1 never→good")))
@@ -79,7 +79,7 @@ public sealed class RealNodeTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--listen", "127.0.0.1:50002:s")]
+    [InlineData("--listen", "127.0.0.1:50002:x")]
     [InlineData("--listen", "localhost:50001")]
     [InlineData("--network", "dogecoin")]
     [InlineData("--seed", "")]

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +52,7 @@ public static class RealNode
 
                 if (settings.Listen is { } listen)
                 {
-                    options.Identities.Add($"{settings.PublicHost ?? listen.Address.ToString()} t{listen.Port}");
+                    options.Identities.Add($"{settings.PublicHost ?? listen.Address.ToString()} {(settings.ListenTls ? 's' : 't')}{listen.Port}");
                 }
 
                 if (settings.Proxy is { } proxy)
@@ -104,7 +106,11 @@ public static class RealNode
             var handler = manager.CreateRequestHandler(new ChainRequestHandler(host.Services.GetRequiredService<IChainView>()))
                 .WithRateLimiting(host.Services);
             listener = new JsonRpcListener(
-                new JsonRpcListenerOptions { EndPoint = endPoint },
+                new JsonRpcListenerOptions
+                {
+                    EndPoint = endPoint,
+                    Certificate = settings.ListenTls ? SelfSignedCertificate(settings.PublicHost ?? endPoint.Address.ToString()) : null,
+                },
                 handler,
                 host.Services.GetRequiredService<IJsonRpcSessionFactory>(),
                 host.Services.GetRequiredService<TimeProvider>(),
@@ -140,6 +146,16 @@ public static class RealNode
         }
 
         return 0;
+    }
+
+    // Electrum servers are mostly self-signed and peers do not validate certificates (they may pin them), so a
+    // fresh self-signed certificate per run is enough for the sample.
+    private static X509Certificate2 SelfSignedCertificate(string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
     }
 
     private static WebApplicationBuilder CreateWebBuilder(IPEndPoint http)

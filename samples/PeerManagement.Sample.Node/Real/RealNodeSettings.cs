@@ -9,6 +9,9 @@ public sealed record RealNodeSettings
     /// <summary>The name others reach us by, announced when public (default: the listen address).</summary>
     public string? PublicHost { get; init; }
 
+    /// <summary>Whether <see cref="Listen"/> speaks TLS (<c>:s</c>) with a self-signed certificate.</summary>
+    public bool ListenTls { get; init; }
+
     /// <summary>Seed real names, e.g. <c>"electrum.example.org v1.4 s t"</c>.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 
