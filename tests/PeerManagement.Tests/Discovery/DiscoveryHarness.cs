@@ -4,22 +4,9 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PeerManagement.TestUtilities.Electrum;
+using PeerManagement.TestUtilities.Time;
 
 namespace PeerManagement.Tests.Discovery;
-
-/// <summary>A fake clock that counts the timers created on it.</summary>
-internal sealed class CountingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
-{
-    private int _timersCreated;
-
-    public int TimersCreated => Volatile.Read(ref _timersCreated);
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        Interlocked.Increment(ref _timersCreated);
-        return base.CreateTimer(callback, state, dueTime, period);
-    }
-}
 
 /// <summary>A manager wired to an in-memory network of scripted peers, a fake clock and a fixed-seed random.</summary>
 internal sealed class DiscoveryHarness : IAsyncDisposable
@@ -36,7 +23,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         configure?.Invoke(Options);
     }
 
-    public CountingTimeProvider Time { get; } = new(Start);
+    public WatchedTimeProvider Time { get; } = new(Start);
 
     public PeerManagementOptions Options { get; } = new();
 

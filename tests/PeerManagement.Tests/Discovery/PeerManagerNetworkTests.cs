@@ -1,3 +1,4 @@
+using PeerManagement.TestUtilities.Time;
 using System.Net;
 using Microsoft.Extensions.Options;
 using PeerManagement.TestUtilities.Electrum;
@@ -10,7 +11,7 @@ public class PeerManagerNetworkTests
     public async Task Twenty_nodes_each_seeded_with_one_other_all_learn_every_other_as_good()
     {
         const int Nodes = 20;
-        var time = new CountingTimeProvider(DiscoveryHarness.Start);
+        var time = new WatchedTimeProvider(DiscoveryHarness.Start);
         var chain = new FakeChainView();
         var network = new InMemoryNodeNetwork(chain);
         var managers = new List<PeerManager>();

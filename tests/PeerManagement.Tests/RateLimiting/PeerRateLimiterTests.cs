@@ -1,3 +1,4 @@
+using PeerManagement.TestUtilities.Time;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -193,20 +194,23 @@ public sealed class PeerRateLimiterTests
     public async Task A_queued_acquisition_served_over_the_soft_limit_also_waits_the_delay()
     {
         // One token per second; the soft-limit window (2 s) is still open when the queued one gets its token.
-        using var limiter = new PeerRateLimiter(RateLimitTestOptions.Create(maxTokens: 2, windowSeconds: 2, delayAfter: 2, delayMs: 200, queueLimit: 1), _time);
+        var time = new WatchedTimeProvider();
+        using var limiter = new PeerRateLimiter(RateLimitTestOptions.Create(maxTokens: 2, windowSeconds: 2, delayAfter: 2, delayMs: 200, queueLimit: 1), time);
         limiter.AttemptAcquire(2).IsAcquired.Should().BeTrue();
-        var start = _time.GetUtcNow();
+        var timers = time.TimersCreated;
         var queued = limiter.AcquireAsync(1, Ct).AsTask();
 
-        // The delay starts on a thread-pool continuation once the token is granted: step the clock until done.
-        for (var i = 0; i < 1_000 && !queued.IsCompleted; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(10));
-            await Task.WhenAny(queued, Task.Delay(5, Ct));
-        }
+        // The token comes back after 1 s; the soft-limit delay then starts on a thread-pool continuation, with a
+        // timer of its own: advance once that timer exists.
+        await time.WaitForTimersAsync(timers + 1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await time.WaitForTimersAsync(timers + 2, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        queued.IsCompleted.Should().BeFalse("the queued acquisition is over the soft limit, so it waits the delay");
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        queued.IsCompleted.Should().BeFalse();
+        time.Advance(TimeSpan.FromMilliseconds(1));
 
         (await queued.WaitAsync(TimeSpan.FromSeconds(10), Ct)).IsAcquired.Should().BeTrue();
-        (_time.GetUtcNow() - start).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1_200), "the token came back after 1 s, then it waited 200 ms");
     }
 
     [Fact]
@@ -393,7 +397,9 @@ public sealed class PeerRateLimiterTests
             }
 
             limiter.AttemptAcquire(10).IsAcquired.Should().BeTrue("at least 20 tokens are back after 20 µs");
-            Thread.Sleep(2);
+
+            // This test is about the system clock itself: spin until the bucket is full again (about 1 ms).
+            SpinWait.SpinUntil(() => limiter.GetStatistics()!.CurrentAvailablePermits == 1_000, TimeSpan.FromSeconds(5)).Should().BeTrue();
         }
     }
 

@@ -1,3 +1,4 @@
+using PeerManagement.TestUtilities.Time;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -169,23 +170,21 @@ public class JsonRpcListenerTests
     [Fact]
     public async Task A_client_that_never_completes_the_TLS_handshake_is_dropped_after_the_handshake_timeout()
     {
-        var time = new FakeTimeProvider();
+        var time = new WatchedTimeProvider();
         _time = time;
         using var certificate = TestCertificates.Create();
         await using var listener = await StartAsync(new JsonRpcListenerOptions { Certificate = certificate });
+        var timers = time.TimersCreated;
         using var client = new TcpClient();
         await client.ConnectAsync(listener.LocalEndPoint!, Token);
         await WaitUntilAsync(() => listener.SessionCount == 1);
 
-        // The handshake's deadline starts on the listener's side a moment after the accept: advance until it has.
+        // The handshake's deadline is armed on the listener's side a moment after the accept: wait for its timer.
+        await time.WaitForTimersAsync(timers + 1, Token).WaitAsync(Bound, Token);
         var read = ReadOrClosedAsync(client.GetStream());
-        for (var i = 0; i < 100 && !read.IsCompleted; i++)
-        {
-            time.Advance(TimeSpan.FromSeconds(30));
-            await Task.WhenAny(read, Task.Delay(50, Token));
-        }
+        time.Advance(new JsonRpcListenerOptions().HandshakeTimeout);
 
-        (await read).Should().Be(0);
+        (await read.WaitAsync(Bound, Token)).Should().Be(0);
         await WaitUntilAsync(() => listener.SessionCount == 0);
     }
 

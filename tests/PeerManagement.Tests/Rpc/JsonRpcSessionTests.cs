@@ -723,10 +723,16 @@ public class JsonRpcSessionTests
         var running = 0;
         var peak = 0;
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new DelegateHandler(async (_, ct) =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref peak, now);
+            if (now >= JsonRpcSession.MaxConcurrentIncomingCalls)
+            {
+                full.TrySetResult();
+            }
+
             await release.Task.WaitAsync(ct);
             Interlocked.Decrement(ref running);
             return 1;
@@ -737,14 +743,17 @@ public class JsonRpcSessionTests
         {
             var lines = string.Concat(Enumerable.Range(0, 200).Select(i => $$"""{"jsonrpc":"2.0","id":{{i}},"method":"m"}""" + "\n"));
             var send = peer.SendAsync(lines);
-            await Task.Delay(200, Token);
+
+            // Every slot is taken and 184 calls wait: the bound must hold while they do.
+            await full.Task.WaitAsync(Token);
+            await send;
+            Volatile.Read(ref running).Should().Be(JsonRpcSession.MaxConcurrentIncomingCalls);
             release.SetResult();
             for (var i = 0; i < 200; i++)
             {
                 await peer.ReadMessageAsync();
             }
 
-            await send;
             peak.Should().BeLessThanOrEqualTo(JsonRpcSession.MaxConcurrentIncomingCalls);
         }
 
