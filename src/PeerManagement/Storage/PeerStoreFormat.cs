@@ -298,7 +298,7 @@ internal static class PeerStoreFormat
             || entry.Source is null
             || (entry.IPAddress is not null && !IPAddress.TryParse(entry.IPAddress, out address))
             || entry.TryCount < 0
-            || (entry.Features is not null && !TryToFeatures(entry.Features, host, strings, out features)))
+            || (entry.Features is not null && !TryToFeatures(entry.Features, host, out features)))
         {
             return false;
         }
@@ -320,10 +320,12 @@ internal static class PeerStoreFormat
         return true;
     }
 
-    private static bool TryToFeatures(PeerStoreFeatures stored, PeerHost owner, StringPool strings, [NotNullWhen(true)] out PeerFeatures? features)
+    private static bool TryToFeatures(PeerStoreFeatures stored, PeerHost owner, [NotNullWhen(true)] out PeerFeatures? features)
     {
         features = null;
-        var hosts = new Dictionary<PeerHost, PeerPorts>(stored.Hosts?.Count ?? 0);
+        // The same compact map as features read from a peer (usually one host), not a dictionary per entry.
+        var hosts = new KeyValuePair<PeerHost, PeerPorts>[stored.Hosts?.Count ?? 0];
+        var count = 0;
         if (stored.Hosts is not null)
         {
             foreach (var (name, storedPorts) in stored.Hosts)
@@ -331,10 +333,13 @@ internal static class PeerStoreFormat
                 // Usually the peer lists its own host: no need to parse it twice.
                 var host = owner;
                 if ((name != owner.Value && !PeerHost.TryParse(name, out host)) || storedPorts is null
-                    || !TryGetPorts(storedPorts.TcpPort, storedPorts.SslPort, out var ports) || !hosts.TryAdd(host, ports))
+                    || !TryGetPorts(storedPorts.TcpPort, storedPorts.SslPort, out var ports)
+                    || count == PeerFeatures.MaxHosts || Array.FindIndex(hosts, 0, count, h => h.Key == host) >= 0)
                 {
                     return false;
                 }
+
+                hosts[count++] = new(host, ports);
             }
         }
 
@@ -347,10 +352,11 @@ internal static class PeerStoreFormat
 
         features = new PeerFeatures
         {
-            Hosts = hosts,
-            GenesisHash = strings.Get(stored.GenesisHash),
-            HashFunction = strings.Get(stored.HashFunction),
-            ServerVersion = strings.Get(stored.ServerVersion),
+            Hosts = count == 0 ? PeerHostPortsMap.Empty : new PeerHostPortsMap(hosts),
+            // Shared with the features read from live peers, so a loaded table and fresh checks keep one copy.
+            GenesisHash = Share(stored.GenesisHash),
+            HashFunction = Share(stored.HashFunction),
+            ServerVersion = Share(stored.ServerVersion),
             ProtocolMin = min,
             ProtocolMax = max,
             Pruning = stored.Pruning,
@@ -358,9 +364,12 @@ internal static class PeerStoreFormat
         return true;
     }
 
+    private static string? Share(string? value) => value is null ? null : SharedStrings.Share(value);
+
     /// <summary>
-    /// Shares equal strings among the loaded records: sources, genesis hashes, server versions and bad reasons
-    /// repeat across thousands of peers, and the table keeps them for the life of the process.
+    /// Shares equal sources and bad reasons among the records of one load: they repeat across thousands of peers,
+    /// but are too varied (source host names, reasons with heights) for the process-wide bounded cache of
+    /// <see cref="SharedStrings"/>, so this pool lives only as long as the load.
     /// </summary>
     private sealed class StringPool
     {
