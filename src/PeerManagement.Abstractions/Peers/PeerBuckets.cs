@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -38,32 +37,10 @@ public static class PeerBuckets
     public static string GetAddressBucket(IPAddress address, int ipv4Prefix, int ipv6Prefix)
     {
         ArgumentNullException.ThrowIfNull(address);
-        ArgumentOutOfRangeException.ThrowIfNegative(ipv4Prefix);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv4Prefix, 32);
-        ArgumentOutOfRangeException.ThrowIfNegative(ipv6Prefix);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv6Prefix, 128);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            if (ipv4Prefix == 32)
-            {
-                return address.ToString();
-            }
-
-            var bits = IPAddressRanges.ToUInt32(address);
-            var masked = ipv4Prefix == 0 ? 0u : bits & (uint.MaxValue << (32 - ipv4Prefix));
-            return string.Create(CultureInfo.InvariantCulture, $"{masked >> 24}.{(masked >> 16) & 0xFF}.{(masked >> 8) & 0xFF}.{masked & 0xFF}/{ipv4Prefix}");
-        }
-
-        var value = IPAddressRanges.ToUInt128(address);
-        var network = ipv6Prefix == 0 ? UInt128.Zero : value & (UInt128.MaxValue << (128 - ipv6Prefix));
-        Span<byte> bytes = stackalloc byte[16];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, network);
-        return string.Create(CultureInfo.InvariantCulture, $"{new IPAddress(bytes)}/{ipv6Prefix}");
+        var network = NetworkPrefix.Of(address, ipv4Prefix, ipv6Prefix);
+        return network.Family == AddressFamily.InterNetwork && ipv4Prefix == 32
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : network.ToString();
     }
 
     private static string? GetBucket(PeerHost host, IPAddress? address, int ipv4Prefix, int ipv6Prefix)
