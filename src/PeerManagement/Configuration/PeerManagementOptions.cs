@@ -96,6 +96,18 @@ public sealed class PeerManagementOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ProxyRequestTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// A whole check of a peer reached directly (connecting, every request, announcing ourselves) ends by this
+    /// deadline; a check that runs over it is a failed try, so a peer that answers slowly cannot hold a check
+    /// worker for long. Default: 2 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The deadline of a whole check of a peer reached through the proxy (see <see cref="CheckTimeout"/>). Default: 8 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ProxyCheckTimeout { get; set; } = TimeSpan.FromMinutes(8);
+
     /// <summary>A peer's tip may differ from ours by at most this many blocks. Default: 5.</summary>
     [Range(0, 1000000)]
     public int MaxTipHeightDiff { get; set; } = 5;
@@ -111,6 +123,39 @@ public sealed class PeerManagementOptions
     /// <summary>Onion peers announced through <c>server.add_peer</c> are accepted at most once per a random interval up to this. Default: 20 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MaxOnionAddInterval { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>
+    /// <c>server.add_peer</c> callers are paused per network: an IPv4 caller by its network of this prefix length.
+    /// Default: 24 (one operator rarely holds more than a /24).
+    /// </summary>
+    [Range(8, 32)]
+    public int AddPeerIPv4PrefixLength { get; set; } = 24;
+
+    /// <summary>
+    /// <c>server.add_peer</c> callers are paused per network: an IPv6 caller by its network of this prefix length.
+    /// Default: 48 (a site's usual allocation; one host alone owns a whole /64).
+    /// </summary>
+    [Range(16, 128)]
+    public int AddPeerIPv6PrefixLength { get; set; } = 48;
+
+    /// <summary>
+    /// At most this many peers are accepted through <c>server.add_peer</c> per <see cref="AddPeerBudgetInterval"/>,
+    /// whatever the callers (a flood from many networks cannot add more). Default: 20.
+    /// </summary>
+    [Range(1, 1000000)]
+    public int AddPeerBudget { get; set; } = 20;
+
+    /// <summary>The interval of <see cref="AddPeerBudget"/>. Default: 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AddPeerBudgetInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The table holds at most this many peers. When it is full, peers heard of from other nodes (their lists and
+    /// <c>server.add_peer</c>) are not added until dead ones are forgotten; seeds, our own identities and admin adds
+    /// are always added. Default: 10,000.
+    /// </summary>
+    [Range(1, 10000000)]
+    public int MaxPeers { get; set; } = 10_000;
 
     /// <summary>The pause map of <c>server.add_peer</c> holds at most this many buckets. Default: 10,000.</summary>
     [Range(1, 10000000)]

@@ -74,6 +74,18 @@ internal static partial class Log
     [LoggerMessage(132, LogLevel.Warning, "Peer discovery does not run: no {Service} is registered")]
     public static partial void DiscoveryNotConfigured(ILogger logger, string service);
 
+    [LoggerMessage(140, LogLevel.Warning, "Stored peer {Host} has an implausible history (last good {LastGood}, last try {LastTry}, tries {TryCount}); the times ahead of our clock are dropped and it is checked afresh")]
+    public static partial void LoadedHistoryDistrusted(ILogger logger, string host, DateTimeOffset? lastGood, DateTimeOffset? lastTry, int tryCount);
+
+    [LoggerMessage(141, LogLevel.Warning, "{Count} stored peers were not loaded: the table holds at most {MaxPeers}")]
+    public static partial void LoadedOverCapacity(ILogger logger, int count, int maxPeers);
+
+    [LoggerMessage(142, LogLevel.Debug, "Peer {Host} from {Source} not added: the table is full ({MaxPeers} peers)")]
+    public static partial void TableFull(ILogger logger, string host, string source, int maxPeers);
+
+    [LoggerMessage(143, LogLevel.Warning, "server.add_peer is over its budget of {Budget} new peers per {Interval}; refusing announcements until it refills")]
+    public static partial void AddPeerBudgetExhausted(ILogger logger, int budget, TimeSpan interval);
+
     [LoggerMessage(400, LogLevel.Information, "Blacklist refreshed: {Count} entries ({Skipped} unreadable skipped)")]
     public static partial void BlacklistRefreshed(ILogger logger, int count, int skipped);
 

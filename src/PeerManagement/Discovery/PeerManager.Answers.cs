@@ -217,10 +217,25 @@ public sealed partial class PeerManager
             return Reject(sourceText, host.Value, unacceptable);
         }
 
-        var now = _timeProvider.GetUtcNow();
-        if (!_addPeerPauses.TryRecord(AddPeerBucket(host), now))
+        if (!PeerHost.FromAddress(source).IsPublic && !_options.AllowNonPublicPeers)
         {
-            return Reject(sourceText, host.Value, "rate limiting: its bucket announced a peer recently");
+            return Reject(sourceText, host.Value, "the caller's address is not public");
+        }
+
+        if (_table.Count >= _options.MaxPeers)
+        {
+            return Reject(sourceText, host.Value, "the peer table is full");
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        if (!_addPeerBudget.HasRoom(now))
+        {
+            return RejectOverBudget(sourceText, host.Value);
+        }
+
+        if (!_addPeerPauses.TryRecord(AddPeerPauseKey(source, host), now))
+        {
+            return Reject(sourceText, host.Value, "rate limiting: its network announced a peer recently");
         }
 
         if (host.IsOnion)
@@ -260,6 +275,11 @@ public sealed partial class PeerManager
             }
         }
 
+        if (!_addPeerBudget.TryTake(_timeProvider.GetUtcNow()))
+        {
+            return RejectOverBudget(sourceText, host.Value);
+        }
+
         Log.AddPeerAccepted(_logger, sourceText, host.Value);
         NotePeers([peer], PeerSources.AddPeer, checkPorts: true, capped: false);
         return true;
@@ -269,6 +289,16 @@ public sealed partial class PeerManager
     {
         Log.AddPeerRejected(_logger, source, host, reason);
         return false;
+    }
+
+    private bool RejectOverBudget(string source, string host)
+    {
+        if (Interlocked.Exchange(ref _addPeerBudgetWarned, 1) == 0)
+        {
+            Log.AddPeerBudgetExhausted(_logger, _options.AddPeerBudget, _options.AddPeerBudgetInterval);
+        }
+
+        return Reject(source, host, "rate limiting: too many peers announced lately");
     }
 
     private PeerRealName? ReadFirstPeer(JsonElement parameters)
@@ -312,19 +342,15 @@ public sealed partial class PeerManager
         return null;
     }
 
-    /// <summary>The pause bucket of an announced host: its address, else its last two labels.</summary>
-    private static string AddPeerBucket(PeerHost host)
-    {
-        if (host.IsIPAddress)
-        {
-            return host.Value;
-        }
-
-        var value = host.Value;
-        var last = value.LastIndexOf('.');
-        var secondLast = last <= 0 ? -1 : value.LastIndexOf('.', last - 1);
-        return secondLast < 0 ? value : value[(secondLast + 1)..];
-    }
+    /// <summary>
+    /// What an announcement is paused under: the caller's network (IPv4 /24, IPv6 /48 by default), since a clearnet
+    /// host must resolve to the caller; an onion host, which arrives through the local Tor daemon, by itself (the
+    /// onion permit limits onion announcements as a whole).
+    /// </summary>
+    private string AddPeerPauseKey(IPAddress source, PeerHost host)
+        => host.IsOnion
+            ? host.Value
+            : NetworkPrefix.Of(source, _options.AddPeerIPv4PrefixLength, _options.AddPeerIPv6PrefixLength).ToString();
 
     private bool IsTorAsker(EndPoint? asker)
         => asker is IPEndPoint { Address: { } address }

@@ -52,14 +52,24 @@ public sealed partial class PeerManager
         var started = _timeProvider.GetTimestamp();
         var startTime = _timeProvider.GetUtcNow();
         PeerVerificationResult result;
+
+        // One deadline over the whole check: each request has its own timeout, but a peer that answers just in
+        // time, over and over, must not hold a check worker for longer than this.
+        var checkTimeout = useProxy ? _options.ProxyCheckTimeout : _options.CheckTimeout;
+        using var deadline = new CancellationTokenSource(checkTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            result = await CheckCoreAsync(snapshot.Peer, useProxy, startTime, cancellationToken).ConfigureAwait(false);
+            result = await CheckCoreAsync(snapshot.Peer, useProxy, startTime, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             throw;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            result = PeerVerificationResult.Failed($"the check did not finish within {checkTimeout.TotalSeconds:0.###} s");
         }
         catch (Exception ex)
         {

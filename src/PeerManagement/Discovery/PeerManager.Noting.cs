@@ -73,6 +73,13 @@ public sealed partial class PeerManager
     /// <summary>Notes one acceptable candidate in the table and schedules or wakes it.</summary>
     private PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts)
     {
+        if (!IsTrustedSource(source) && _table.Count >= _options.MaxPeers && _table.FindMatches(candidate.Host).Count == 0)
+        {
+            // Full: what strangers tell us waits until dead entries are forgotten; the operator's peers do not.
+            Log.TableFull(_logger, candidate.Host.Value, source, _options.MaxPeers);
+            return PeerNoteResult.TableFull;
+        }
+
         var result = _table.Note(candidate, source, checkPorts);
         switch (result)
         {
@@ -110,6 +117,16 @@ public sealed partial class PeerManager
             return "an onion peer while no proxy is known";
         }
 
+        // Refused before it is stored or connected to; its address, once known, is checked again at each check.
+        if (_blacklist.IsBlacklisted(host, host.Address, _timeProvider.GetUtcNow()))
+        {
+            return "blacklisted";
+        }
+
         return null;
     }
+
+    /// <summary>Seeds, admin adds and our own identities come from the operator, not from strangers.</summary>
+    private static bool IsTrustedSource(string source)
+        => source is PeerSources.Seed or PeerSources.Admin or PeerSources.Self;
 }

@@ -34,6 +34,10 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     private readonly PeerCheckScheduler _scheduler;
     private readonly BucketLocks _bucketLocks = new();
     private readonly AddPeerPauseMap _addPeerPauses;
+    private readonly AddPeerBudget _addPeerBudget;
+    /// <summary>How far ahead of our clock a stored time may be and still be believed (clocks differ a little).</summary>
+    private static readonly TimeSpan LoadedClockSkew = TimeSpan.FromMinutes(5);
+
     private readonly IReadOnlyList<PeerRealName> _identities;
     private readonly HashSet<PeerHost> _identityHosts;
     private readonly Lock _stateGate = new();
@@ -42,6 +46,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     private CancellationTokenSource? _stopping;
     private int _state; // 0 new, 1 started, 2 stopped
     private DateTimeOffset _onionPermitTime = DateTimeOffset.MinValue;
+    private int _addPeerBudgetWarned;
 
     /// <summary>Creates a manager.</summary>
     /// <param name="table">The peer table it fills and maintains.</param>
@@ -118,6 +123,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _blacklist = new PeerBlacklist(blacklistSources, loggerFactory.CreateLogger("PeerManagement.Blacklist"));
         _scheduler = new PeerCheckScheduler(timeProvider, _options.MaxConcurrentChecks, CheckScheduledAsync);
         _addPeerPauses = new AddPeerPauseMap(_options.PeerAddPause, _options.MaxAddPeerPauseEntries);
+        _addPeerBudget = new AddPeerBudget(_options.AddPeerBudget, _options.AddPeerBudgetInterval);
 
         var identities = new List<PeerRealName>(_options.Identities.Count);
         foreach (var text in _options.Identities)
@@ -377,9 +383,22 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
         var now = _timeProvider.GetUtcNow();
         var added = 0;
-        foreach (var record in records ?? [])
+        var overCapacity = 0;
+        foreach (var loaded in records ?? [])
         {
-            if (record is null || record.Host.IsEmpty || !_table.TryAdd(record))
+            if (loaded is null || loaded.Host.IsEmpty)
+            {
+                continue;
+            }
+
+            if (_table.Count >= _options.MaxPeers)
+            {
+                overCapacity++;
+                continue;
+            }
+
+            var record = WithPlausibleHistory(loaded, now);
+            if (!_table.TryAdd(record))
             {
                 continue;
             }
@@ -388,7 +407,31 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
             _scheduler.Schedule(record.Host, FirstCheckTime(record, now));
         }
 
+        if (overCapacity > 0)
+        {
+            Log.LoadedOverCapacity(_logger, overCapacity, _options.MaxPeers);
+        }
+
         Log.PeersLoaded(_logger, records?.Count ?? 0, added);
+    }
+
+    /// <summary>
+    /// A stored record as far as it can be believed: a time in the future (beyond a small clock skew) is unknown,
+    /// not trusted (a last-good time far ahead would keep a peer "good" and unchecked forever), and a negative try
+    /// count is none. Whatever the store, nothing in a record can make scheduling throw.
+    /// </summary>
+    private PeerRecord WithPlausibleHistory(PeerRecord record, DateTimeOffset now)
+    {
+        var latest = now + LoadedClockSkew;
+        var lastGood = record.LastGood > latest ? null : record.LastGood;
+        var lastTry = record.LastTry > latest ? null : record.LastTry;
+        if (lastGood == record.LastGood && lastTry == record.LastTry && record.TryCount >= 0)
+        {
+            return record;
+        }
+
+        Log.LoadedHistoryDistrusted(_logger, record.Host.Value, record.LastGood, record.LastTry, record.TryCount);
+        return record with { LastGood = lastGood, LastTry = lastTry, TryCount = Math.Max(0, record.TryCount) };
     }
 
     /// <summary>
@@ -400,11 +443,11 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         DateTimeOffset due;
         if (record.TryCount > 0 || record.IsBad)
         {
-            due = (record.LastTry ?? now) + Backoff(Math.Max(1, record.TryCount));
+            due = AddSaturating(record.LastTry ?? now, Backoff(Math.Max(1, record.TryCount)));
         }
         else if (record.LastGood is { } lastGood)
         {
-            due = lastGood + GoodRecheckDelay;
+            due = AddSaturating(lastGood, GoodRecheckDelay);
         }
         else
         {
@@ -413,6 +456,9 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
         return due < now ? now : due;
     }
+
+    private static DateTimeOffset AddSaturating(DateTimeOffset time, TimeSpan delay)
+        => delay > DateTimeOffset.MaxValue - time ? DateTimeOffset.MaxValue : time + delay;
 
     private TimeSpan GoodRecheckDelay => _options.StaleAfter - (2 * _options.Wakeup);
 

@@ -1,6 +1,6 @@
 namespace PeerManagement;
 
-/// <summary>What <see cref="PeerTable.Note"/> did with a candidate.</summary>
+/// <summary>What noting a candidate (<see cref="PeerTable.Note"/>, <see cref="PeerManager.AddPeerAsync"/>) did with it.</summary>
 public enum PeerNoteResult
 {
     /// <summary>The candidate was new and is now in the table.</summary>
@@ -14,4 +14,10 @@ public enum PeerNoteResult
     /// entry's check should be woken early.
     /// </summary>
     PortsChanged = 2,
+
+    /// <summary>
+    /// The candidate is new, but the table already holds <see cref="PeerManagementOptions.MaxPeers"/> peers and the
+    /// candidate came from another node, not from the operator; it was not added.
+    /// </summary>
+    TableFull = 3,
 }

@@ -43,6 +43,9 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
 
     public PeerManagementMetrics? Metrics { get; set; }
 
+    /// <summary>The verifier; <see langword="null"/> (the default) for the Electrum protocol's.</summary>
+    public IPeerVerifier? Verifier { get; set; }
+
     public PeerTable Table => _table ??= new PeerTable(Time, Options.StaleAfter);
 
     public PeerManager Manager => _manager ??= new PeerManager(
@@ -55,7 +58,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         BlacklistSources,
         Time,
         LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Debug)),
-        verifier: null,
+        Verifier,
         Proxy,
         Resolver,
         new Random(42),

@@ -101,7 +101,7 @@ public class PeerManagerAnswerTests
         await using var h = new DiscoveryHarness();
 
         (await AddPeerAsync(h, "44.5.5.5", "44.5.5.6")).Should().BeFalse();
-        (await AddPeerAsync(h, "44.5.5.7", "44.5.5.7")).Should().BeTrue();
+        (await AddPeerAsync(h, "44.5.6.7", "44.5.6.7")).Should().BeTrue();
     }
 
     [Fact]
@@ -173,17 +173,99 @@ public class PeerManagerAnswerTests
     }
 
     [Fact]
-    public async Task A_flood_of_adds_from_many_sources_keeps_the_pause_map_bounded()
+    public async Task A_flood_of_adds_from_many_networks_is_held_to_the_budget_and_keeps_the_pause_map_bounded()
     {
-        await using var h = new DiscoveryHarness(o => o.MaxAddPeerPauseEntries = 100);
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.MaxAddPeerPauseEntries = 100;
+            o.Identities.Clear();
+        });
+        var accepted = 0;
         for (var i = 0; i < 1000; i++)
         {
             var ip = $"44.{60 + (i / 250)}.{i % 250}.1";
-            await AddPeerAsync(h, ip, ip);
+            accepted += await AddPeerAsync(h, ip, ip) ? 1 : 0;
         }
 
+        accepted.Should().Be(h.Options.AddPeerBudget, "1,000 networks may add no more than the budget per interval");
+        h.Table.Count.Should().Be(h.Options.AddPeerBudget);
         h.Manager.AddPeerPauseCount.Should().BeLessThanOrEqualTo(100);
-        h.Table.Count.Should().Be(1000);
+        h.LogsWithId(143).Should().ContainSingle("the exhausted budget is logged once, not once per refusal");
+
+        h.Time.Advance(h.Options.AddPeerBudgetInterval);
+        (await AddPeerAsync(h, "44.70.0.1", "44.70.0.1")).Should().BeTrue("the budget refills after its interval");
+    }
+
+    [Fact]
+    public async Task Callers_of_one_ipv4_slash_24_share_one_pause()
+    {
+        await using var h = new DiscoveryHarness(o => o.Identities.Clear());
+        var accepted = 0;
+        for (var i = 1; i < 255; i++)
+        {
+            accepted += await AddPeerAsync(h, $"44.5.5.{i}", $"44.5.5.{i}") ? 1 : 0;
+        }
+
+        accepted.Should().Be(1);
+        (await AddPeerAsync(h, "44.5.6.1", "44.5.6.1")).Should().BeTrue("the next /24 is another network");
+    }
+
+    [Fact]
+    public async Task Callers_of_one_ipv6_slash_48_share_one_pause_whatever_their_slash_64s()
+    {
+        await using var h = new DiscoveryHarness(o => o.Identities.Clear());
+        var accepted = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var ip = $"2a01:4f8:1234:{i:x}::1";
+            accepted += await AddPeerAsync(h, ip, ip) ? 1 : 0;
+        }
+
+        accepted.Should().Be(1);
+        (await AddPeerAsync(h, "2a01:4f8:1235::1", "2a01:4f8:1235::1")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task The_pause_prefix_lengths_are_settings()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.AddPeerIPv4PrefixLength = 32;
+        });
+
+        (await AddPeerAsync(h, "44.5.5.1", "44.5.5.1")).Should().BeTrue();
+        (await AddPeerAsync(h, "44.5.5.2", "44.5.5.2")).Should().BeTrue();
+        (await AddPeerAsync(h, "44.5.5.2", "44.5.5.2")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_name_resolving_to_a_non_public_caller_is_refused()
+    {
+        await using var h = new DiscoveryHarness();
+        h.Resolver.Names["inside.example.org"] = [IPAddress.Parse("10.1.2.3")];
+
+        (await AddPeerAsync(h, "10.1.2.3", "inside.example.org")).Should().BeFalse();
+
+        h.Record("inside.example.org").Should().BeNull();
+        h.LogsWithId(104).Should().ContainSingle(r => r.Message.Contains("not public", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_full_table_refuses_announcements()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeers = 3;
+        });
+        for (var i = 1; i <= 3; i++)
+        {
+            (await AddPeerAsync(h, $"44.{i}.0.1", $"44.{i}.0.1")).Should().BeTrue();
+        }
+
+        (await AddPeerAsync(h, "44.9.0.1", "44.9.0.1")).Should().BeFalse();
+        h.Table.Count.Should().Be(3);
     }
 
     [Fact]

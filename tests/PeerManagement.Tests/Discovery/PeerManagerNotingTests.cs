@@ -77,6 +77,53 @@ public class PeerManagerNotingTests
     }
 
     [Fact]
+    public async Task A_blacklisted_host_is_refused_at_noting_and_never_connected_to()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.SeedPeers.Add("seed.sybil.example s t");
+        });
+        h.BlacklistSources.Add(new StaticBlacklistSource(["*.sybil.example", "44.66.0.0/16"]));
+        h.AddPeer("seed.sybil.example");
+        h.AddPeer("44.66.1.1");
+        h.AddPeer("listed.sybil.example");
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        var added = h.Manager.NotePeers([Name("listed.sybil.example s"), Name("44.66.1.1 s")], "lister.example.org", checkPorts: false, capped: false);
+        var admin = async () => await h.Manager.AddPeerAsync("other.sybil.example s", DiscoveryHarness.Token);
+        h.Resolver.Names["announced.sybil.example"] = [IPAddress.Parse("44.67.0.1")];
+        var announced = await PeerManagerAnswerTests.AddPeerAsync(h, "44.67.0.1", "announced.sybil.example");
+
+        added.Should().Be(0);
+        (await admin.Should().ThrowAsync<ArgumentException>()).WithMessage("*blacklisted*");
+        announced.Should().BeFalse();
+        h.Table.Count.Should().Be(0);
+        h.Network.Attempts.Should().BeEmpty("a blacklisted host is refused before anyone connects to it");
+    }
+
+    [Fact]
+    public async Task A_full_table_takes_no_more_peers_from_other_nodes_but_still_takes_the_operators()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeers = 3;
+        });
+        h.Manager.NotePeers([Name("a.example.org s"), Name("b.example.org s"), Name("c.example.org s")], "lister.example.org", checkPorts: false, capped: false)
+            .Should().Be(3);
+
+        var fromPeers = h.Manager.NotePeers([Name("d.example.org s"), Name("e.example.org s")], "lister.example.org", checkPorts: false, capped: false);
+        var fromAdmin = await h.Manager.AddPeerAsync("admin.example.org s", DiscoveryHarness.Token);
+
+        fromPeers.Should().Be(0);
+        fromAdmin.Should().Be(PeerNoteResult.Added);
+        h.Table.Count.Should().Be(4);
+        h.Record("d.example.org").Should().BeNull();
+        h.LogsWithId(142).Should().HaveCount(2);
+    }
+
+    [Fact]
     public async Task Known_peers_match_by_host_and_by_address()
     {
         await using var h = new DiscoveryHarness();

@@ -144,6 +144,59 @@ public class PeerManagerScheduleTests
     }
 
     [Fact]
+    public async Task Stored_times_at_the_end_of_the_calendar_neither_crash_start_nor_are_trusted()
+    {
+        var now = DiscoveryHarness.Start;
+        var store = new InMemoryPeerStore();
+        PeerRecord Loaded(string host) => PeerRecord.FromRealName(PeerRealName.Parse(host + " s t", DefaultPorts.BitcoinMainnet), PeerSources.Peer);
+        var endOfTime = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+        await store.SaveAsync(
+            [
+                Loaded("doomsday.example.org") with { LastGood = endOfTime, LastTry = endOfTime, TryCount = 2 },
+                Loaded("ahead.example.org") with { LastGood = now + TimeSpan.FromDays(365) },
+                Loaded("negative.example.org") with { TryCount = -5, LastTry = now - TimeSpan.FromMinutes(1) },
+                Loaded("skewed.example.org") with { LastGood = now + TimeSpan.FromMinutes(2) },
+            ],
+            DiscoveryHarness.Token);
+        await using var h = new DiscoveryHarness(o => o.Identities.Clear()) { Store = store };
+        foreach (var host in new[] { "doomsday.example.org", "ahead.example.org", "negative.example.org", "skewed.example.org" })
+        {
+            h.AddPeer(host, p => p.Unreachable());
+        }
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        h.Record("doomsday.example.org")!.LastGood.Should().BeNull();
+        h.Record("doomsday.example.org")!.LastTry.Should().BeNull();
+        h.Record("ahead.example.org")!.LastGood.Should().BeNull("a last-good time a year ahead would keep the peer good and unchecked forever");
+        h.Status("ahead.example.org").Should().Be(PeerStatus.Never);
+        h.Record("negative.example.org")!.TryCount.Should().Be(0);
+        h.Record("skewed.example.org")!.LastGood.Should().Be(now + TimeSpan.FromMinutes(2), "a small clock skew is believed");
+        h.LogsWithId(140).Should().HaveCount(3);
+        h.Due("doomsday.example.org").Should().Be(now + TimeSpan.FromMinutes(20), "two failed tries wait Wakeup × 4, from now as the last try is unknown");
+        await DiscoveryHarness.WaitUntilAsync(() => h.Network.AttemptsTo("ahead.example.org").Count > 0);
+    }
+
+    [Fact]
+    public async Task Loading_stops_at_the_table_bound()
+    {
+        var store = new InMemoryPeerStore();
+        await store.SaveAsync(
+            [.. Enumerable.Range(0, 10).Select(i => PeerRecord.FromRealName(PeerRealName.Parse($"p{i}.example.org s t", DefaultPorts.BitcoinMainnet), PeerSources.Peer))],
+            DiscoveryHarness.Token);
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeers = 4;
+        }) { Store = store };
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        h.Table.Count.Should().Be(4);
+        h.LogsWithId(141).Should().ContainSingle().Which.Message.Should().Contain("6");
+    }
+
+    [Fact]
     public async Task Loaded_records_are_added_before_the_seeds_so_their_history_wins()
     {
         var store = new InMemoryPeerStore();
@@ -200,6 +253,34 @@ public class PeerManagerScheduleTests
     }
 
     [Fact]
+    public async Task Checks_that_never_end_are_cut_at_the_check_deadline_so_an_honest_peer_is_still_checked()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.MaxConcurrentChecks = 2;
+            o.Identities.Clear();
+            o.SeedPeers.Add("stuck1.example.org s");
+            o.SeedPeers.Add("stuck2.example.org s");
+        });
+        h.Verifier = new NeverEndingVerifier(h.Chain, h.Options);
+        h.AddPeer("stuck1.example.org");
+        h.AddPeer("stuck2.example.org");
+        h.AddPeer("honest.example.org");
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Manager.Scheduler.RunningCount == 2);
+        await h.Manager.AddPeerAsync("honest.example.org s", DiscoveryHarness.Token);
+        h.Time.Advance(h.Options.CheckTimeout - TimeSpan.FromSeconds(1));
+        h.Status("honest.example.org").Should().Be(PeerStatus.Never, "both workers are still held");
+
+        await h.RunClockUntilAsync(() => h.Status("honest.example.org") == PeerStatus.Good, TimeSpan.FromSeconds(1));
+
+        h.Record("stuck1.example.org")!.TryCount.Should().Be(1);
+        h.Record("stuck1.example.org")!.IsBad.Should().BeFalse("running out of time is a failed try, not a verdict");
+        h.LogsWithId(120).Should().Contain(r => r.Message.Contains("did not finish within 120 s", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Idle_entries_cost_no_timers_or_tasks_of_their_own()
     {
         await using var h = new DiscoveryHarness(o => o.Identities.Clear());
@@ -236,6 +317,22 @@ public class PeerManagerScheduleTests
         h.Manager.Scheduler.Wake(PeerHost.Parse(PeerA));
         peer.Answers["server.version"] = ScriptedAnswer.Of(new System.Text.Json.Nodes.JsonArray("x", "1.4"));
         await h.RunClockUntilAsync(() => h.Status(PeerA) == PeerStatus.Good, TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Verifies honestly, except peers named stuck*, whose verification runs until it is cancelled.</summary>
+    private sealed class NeverEndingVerifier(IChainView chain, PeerManagementOptions options) : IPeerVerifier
+    {
+        private readonly ElectrumPeerVerifier _honest = new(chain, Microsoft.Extensions.Options.Options.Create(options));
+
+        public async ValueTask<PeerVerificationResult> VerifyAsync(PeerVerificationContext context, CancellationToken cancellationToken)
+        {
+            if (context.Peer.Host.Value.StartsWith("stuck", StringComparison.Ordinal))
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            }
+
+            return await _honest.VerifyAsync(context, cancellationToken);
+        }
     }
 
     private sealed class ThrowingStore : IPeerStore
