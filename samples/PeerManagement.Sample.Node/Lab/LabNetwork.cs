@@ -69,7 +69,7 @@ public sealed class LabNetwork
                 var role = node.Spec.Kind switch
                 {
                     LabNodeKind.WrongGenesis => "  serves another chain (wrong genesis): must end up bad",
-                    LabNodeKind.Blacklisted => "  blacklisted by the others: must end up bad",
+                    LabNodeKind.Blacklisted => "  blacklisted by the others: must be refused or bad",
                     _ => string.Empty,
                 };
                 _display.WriteLine($"  {node.Spec.Name} {node.RealName,-20} seed {nodes[node.Spec.SeedIndex].Spec.Name}{role}");
@@ -186,7 +186,7 @@ public sealed class LabNetwork
         foreach (var bad in misbehaving)
         {
             var held = verdicts[bad.Spec.Name];
-            _display.WriteLine($"  {bad.Spec.Name} ({bad.Spec.Address}) is bad in {(held.Count == 0 ? "no table (no node kept it)" : string.Join(", ", held))}");
+            _display.WriteLine($"  {bad.Spec.Name} ({bad.Spec.Address}) is bad or refused in {(held.Count == 0 ? "no table (no node kept it)" : string.Join(", ", held))}");
         }
 
         foreach (var (name, hosts) in answers)
@@ -227,7 +227,8 @@ public sealed class LabNetwork
             }
         }
 
-        foreach (var bad in misbehaving)
+        // A blacklisted node is refused before it enters a table; the node on another chain must be caught by a check.
+        foreach (var bad in misbehaving.Where(b => b.Spec.Kind != LabNodeKind.Blacklisted))
         {
             if (!honest.Any(n => n.Manager.Table.Find(PeerHost.Parse(bad.Spec.Address))?.Status == PeerStatus.Bad))
             {
@@ -248,8 +249,8 @@ public sealed class LabNetwork
             verdicts[bad.Spec.Name] = nodes
                 .Where(n => n.Spec.Kind == LabNodeKind.Honest)
                 .Select(n => (n, Record: n.Manager.Table.GetRecords().FirstOrDefault(r => r.Host == host)))
-                .Where(x => x.Record is { IsBad: true })
-                .Select(x => $"{x.n.Spec.Name} (\"{x.Record!.BadReason}\")")
+                .Where(x => x.Record is { IsBad: true } || (x.Record is null && bad.Spec.Kind == LabNodeKind.Blacklisted))
+                .Select(x => x.Record is null ? $"{x.n.Spec.Name} (refused: blacklisted)" : $"{x.n.Spec.Name} (\"{x.Record.BadReason}\")")
                 .ToList();
         }
 

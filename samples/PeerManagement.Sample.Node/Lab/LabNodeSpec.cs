@@ -17,6 +17,6 @@ public enum LabNodeKind
     /// <summary>Serves another chain (another genesis hash): must end up bad.</summary>
     WrongGenesis,
 
-    /// <summary>Serves the shared chain but is named in the other nodes' blacklist: must end up bad.</summary>
+    /// <summary>Serves the shared chain but is named in the other nodes' blacklist: refused before it enters their tables (or bad, if it was there before).</summary>
     Blacklisted,
 }

@@ -99,6 +99,12 @@ public sealed partial class PeerManager
 
     private async Task<PeerVerificationResult> CheckCoreAsync(PeerRecord record, bool useProxy, DateTimeOffset startTime, CancellationToken cancellationToken)
     {
+        // Known to be blacklisted (by name, or by the address it was last reached at): no connection at all.
+        if (_blacklist.IsBlacklisted(record.Host, record.IPAddress, _timeProvider.GetUtcNow()))
+        {
+            return PeerVerificationResult.Bad("blacklisted");
+        }
+
         var timeout = useProxy ? _options.ProxyRequestTimeout : _options.RequestTimeout;
         var endpoints = Endpoints(record, _table.TakeAlternativePorts(record.Host));
         if (endpoints.Count == 0)

@@ -85,6 +85,7 @@ public class BlacklistTests
 
         (await h.CheckAsync("a.example.org")).Outcome.Should().Be(PeerCheckOutcome.Bad);
         h.Record("a.example.org")!.BadReason.Should().Be("blacklisted");
+        h.Network.Attempts.Should().BeEmpty("a peer known to be blacklisted is not connected to");
     }
 
     [Fact]
