@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
@@ -10,15 +11,19 @@ namespace PeerManagement;
 /// </summary>
 /// <remarks>
 /// Valid means: an IP literal that is neither multicast nor unspecified, or a DNS name of at most 253
-/// characters whose labels are 1–63 letters, digits or inner hyphens, whose last label is not all digits,
-/// and which is not <c>localhost</c>. Whether the host may be used on the public network is
-/// <see cref="IsPublic"/>.
+/// characters whose labels are 1–63 letters, digits or inner hyphens and which is not <c>localhost</c>. An IPv4
+/// literal is exactly four decimal parts 0–255 without leading zeros (<c>0</c> itself is fine). A name whose last
+/// label is a number (all decimal digits, or <c>0x</c> and hex digits) is not a DNS name: it is that IPv4
+/// literal or it is refused, so <c>0x7f.1</c>, <c>2130706433</c>, <c>127.1</c> and <c>010.8.8.8</c>, which
+/// resolvers read as addresses without asking DNS, are not hosts. Whether the host may be used on the public
+/// network is <see cref="IsPublic"/>.
 /// </remarks>
 public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
 {
     private const int MaxNameLength = 253;
     private const int MaxLabelLength = 63;
     private const string OnionSuffix = ".onion";
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     private readonly string? _value;
 
@@ -54,7 +59,7 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     /// </summary>
     public bool IsPublic => Kind switch
     {
-        HostKind.IPv4 or HostKind.IPv6 => IPAddressRanges.IsPublic(Address!),
+        HostKind.IPv4 or HostKind.IPv6 => IsPublicAddress(Address!),
         HostKind.Onion => true,
         _ => _value is not null && _value.Contains('.', StringComparison.Ordinal),
     };
@@ -101,23 +106,53 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
             return false;
         }
 
+        if (host.Length > MaxNameLength)
+        {
+            error = $"a host name is at most {MaxNameLength} characters";
+            return false;
+        }
+
         if (host[0] == '[' || host.Contains(':'))
         {
             return TryParseIPv6(host, out result, out error);
         }
 
-        if (LooksLikeDottedQuad(host))
+        // A name ending in a number is an IPv4 literal or nothing: resolvers read 0x7f.1, 2130706433 or 0177.0.0.1
+        // as addresses without asking DNS, so only the one unambiguous spelling is accepted.
+        if (EndsInNumber(host))
         {
-            if (!IPAddress.TryParse(host, out var v4) || v4.AddressFamily != AddressFamily.InterNetwork)
-            {
-                error = "it is not a valid IPv4 address";
-                return false;
-            }
-
-            return TryCreateAddress(v4, out result, out error);
+            return TryParseIPv4(host, out result, out error);
         }
 
         return TryParseName(host, out result, out error);
+    }
+
+    /// <summary>
+    /// Whether an address may be a peer at all: neither multicast nor unspecified (an IPv4-mapped IPv6 address is
+    /// judged as its IPv4 address).
+    /// </summary>
+    /// <param name="address">The address, e.g. one a host name resolved to.</param>
+    /// <returns><see langword="true"/> when the address can be a peer.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is <see langword="null"/>.</exception>
+    public static bool IsValidAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IPAddressRanges.IsValid(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+    }
+
+    /// <summary>
+    /// Whether an address is on the public network: the rule of <see cref="IsPublic"/> for IP literals, for any
+    /// address (e.g. one a host name resolved to). Private, loopback, link-local, shared (CGNAT), documentation,
+    /// benchmarking, reserved, multicast and unspecified addresses are not public; an IPv4-mapped IPv6 address is
+    /// judged as its IPv4 address and a 6to4 address as the IPv4 address inside it.
+    /// </summary>
+    /// <param name="address">The address.</param>
+    /// <returns><see langword="true"/> when the address is public.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is <see langword="null"/>.</exception>
+    public static bool IsPublicAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IPAddressRanges.IsPublic(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
     }
 
     /// <summary>Creates a host from an IP address.</summary>
@@ -233,36 +268,93 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
         return true;
     }
 
-    private static bool LooksLikeDottedQuad(ReadOnlySpan<char> host)
+    private static bool EndsInNumber(ReadOnlySpan<char> host)
     {
-        var dots = 0;
-        foreach (var c in host)
+        // The WHATWG URL rule: the last label is all decimal digits, or 0x followed by hex digits.
+        var last = host[(host.LastIndexOf('.') + 1)..];
+        if (last.IsEmpty)
         {
-            if (c == '.')
+            return false;
+        }
+
+        if (IsHexPrefixed(last))
+        {
+            return !last[2..].ContainsAnyExcept(HexDigits);
+        }
+
+        return !last.ContainsAnyExceptInRange('0', '9');
+    }
+
+    private static bool IsHexPrefixed(ReadOnlySpan<char> part) => part.Length >= 2 && part[0] == '0' && part[1] is 'x' or 'X';
+
+    private static bool TryParseIPv4(ReadOnlySpan<char> host, out PeerHost result, out string? error)
+    {
+        result = default;
+
+        // Spellings that some parsers read as another base are named first: they are the disguises.
+        foreach (var range in host.Split('.'))
+        {
+            var part = host[range];
+            if (IsHexPrefixed(part))
             {
-                dots++;
+                error = $"'{part}' is a hexadecimal number; an IPv4 address is four decimal parts 0-255 (a.b.c.d)";
+                return false;
             }
-            else if (!char.IsAsciiDigit(c))
+
+            if (part.Length > 1 && part[0] == '0' && !part.ContainsAnyExceptInRange('0', '9'))
             {
+                error = $"'{part}' has a leading zero, which some parsers read as octal; an IPv4 address is four decimal parts 0-255 without leading zeros";
                 return false;
             }
         }
 
-        return dots == 3;
+        var parts = host.Count('.') + 1;
+        if (parts != 4)
+        {
+            error = $"its last label is a number (all digits or 0x hex), so it must be an IPv4 address of exactly four decimal parts 0-255 (a.b.c.d), and it has {parts}";
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[4];
+        var i = 0;
+        foreach (var range in host.Split('.'))
+        {
+            var part = host[range];
+            if (part.IsEmpty)
+            {
+                error = "an IPv4 address cannot have an empty part";
+                return false;
+            }
+
+            if (part.ContainsAnyExceptInRange('0', '9'))
+            {
+                error = $"'{part}' is not a decimal IPv4 part 0-255";
+                return false;
+            }
+
+            var value = 0;
+            foreach (var c in part[..Math.Min(part.Length, 4)])
+            {
+                value = (value * 10) + (c - '0');
+            }
+
+            if (value > 255)
+            {
+                error = $"IPv4 part '{part}' is over 255";
+                return false;
+            }
+
+            bytes[i++] = (byte)value;
+        }
+
+        return TryCreateAddress(new IPAddress(bytes), out result, out error);
     }
 
     private static bool TryParseName(ReadOnlySpan<char> host, out PeerHost result, out string? error)
     {
         result = default;
-        if (host.Length > MaxNameLength)
-        {
-            error = $"a host name is at most {MaxNameLength} characters";
-            return false;
-        }
-
         var hasUpper = false;
         var labelStart = 0;
-        var lastLabelAllDigits = true;
         for (var i = 0; i <= host.Length; i++)
         {
             if (i == host.Length || host[i] == '.')
@@ -273,7 +365,6 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
                     return false;
                 }
 
-                lastLabelAllDigits = !label.ContainsAnyExceptInRange('0', '9');
                 labelStart = i + 1;
                 continue;
             }
@@ -288,12 +379,6 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
                 error = $"'{c}' is not allowed in a host name";
                 return false;
             }
-        }
-
-        if (lastLabelAllDigits)
-        {
-            error = "the last label of a host name cannot be all digits";
-            return false;
         }
 
         var value = hasUpper ? string.Create(host.Length, host.ToString(), static (span, s) => s.AsSpan().ToLowerInvariant(span)) : host.ToString();
