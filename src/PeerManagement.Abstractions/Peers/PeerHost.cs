@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
@@ -23,7 +22,6 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     private const int MaxNameLength = 253;
     private const int MaxLabelLength = 63;
     private const string OnionSuffix = ".onion";
-    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     private readonly string? _value;
 
@@ -119,9 +117,9 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
 
         // A name ending in a number is an IPv4 literal or nothing: resolvers read 0x7f.1, 2130706433 or 0177.0.0.1
         // as addresses without asking DNS, so only the one unambiguous spelling is accepted.
-        if (EndsInNumber(host))
+        if (IPv4LiteralSyntax.EndsInNumber(host))
         {
-            return TryParseIPv4(host, out result, out error);
+            return IPv4LiteralSyntax.TryParse(host, out var v4, out error) && TryCreateAddress(v4, out result, out error);
         }
 
         return TryParseName(host, out result, out error);
@@ -266,88 +264,6 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
         result = new PeerHost(address.ToString(), kind, address);
         error = null;
         return true;
-    }
-
-    private static bool EndsInNumber(ReadOnlySpan<char> host)
-    {
-        // The WHATWG URL rule: the last label is all decimal digits, or 0x followed by hex digits.
-        var last = host[(host.LastIndexOf('.') + 1)..];
-        if (last.IsEmpty)
-        {
-            return false;
-        }
-
-        if (IsHexPrefixed(last))
-        {
-            return !last[2..].ContainsAnyExcept(HexDigits);
-        }
-
-        return !last.ContainsAnyExceptInRange('0', '9');
-    }
-
-    private static bool IsHexPrefixed(ReadOnlySpan<char> part) => part.Length >= 2 && part[0] == '0' && part[1] is 'x' or 'X';
-
-    private static bool TryParseIPv4(ReadOnlySpan<char> host, out PeerHost result, out string? error)
-    {
-        result = default;
-
-        // Spellings that some parsers read as another base are named first: they are the disguises.
-        foreach (var range in host.Split('.'))
-        {
-            var part = host[range];
-            if (IsHexPrefixed(part))
-            {
-                error = $"'{part}' is a hexadecimal number; an IPv4 address is four decimal parts 0-255 (a.b.c.d)";
-                return false;
-            }
-
-            if (part.Length > 1 && part[0] == '0' && !part.ContainsAnyExceptInRange('0', '9'))
-            {
-                error = $"'{part}' has a leading zero, which some parsers read as octal; an IPv4 address is four decimal parts 0-255 without leading zeros";
-                return false;
-            }
-        }
-
-        var parts = host.Count('.') + 1;
-        if (parts != 4)
-        {
-            error = $"its last label is a number (all digits or 0x hex), so it must be an IPv4 address of exactly four decimal parts 0-255 (a.b.c.d), and it has {parts}";
-            return false;
-        }
-
-        Span<byte> bytes = stackalloc byte[4];
-        var i = 0;
-        foreach (var range in host.Split('.'))
-        {
-            var part = host[range];
-            if (part.IsEmpty)
-            {
-                error = "an IPv4 address cannot have an empty part";
-                return false;
-            }
-
-            if (part.ContainsAnyExceptInRange('0', '9'))
-            {
-                error = $"'{part}' is not a decimal IPv4 part 0-255";
-                return false;
-            }
-
-            var value = 0;
-            foreach (var c in part[..Math.Min(part.Length, 4)])
-            {
-                value = (value * 10) + (c - '0');
-            }
-
-            if (value > 255)
-            {
-                error = $"IPv4 part '{part}' is over 255";
-                return false;
-            }
-
-            bytes[i++] = (byte)value;
-        }
-
-        return TryCreateAddress(new IPAddress(bytes), out result, out error);
     }
 
     private static bool TryParseName(ReadOnlySpan<char> host, out PeerHost result, out string? error)
