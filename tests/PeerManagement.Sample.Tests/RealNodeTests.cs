@@ -66,7 +66,7 @@ public sealed class RealNodeTests : IDisposable
         await node.StartAsync($"{LabSettings.AddressOf(2)} t1", [], new LabSettings { DataDirectory = _dataDirectory }, TestContext.Current.CancellationToken);
         var sessions = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System);
         var connector = new TcpPeerConnector(
-            Options.Create(new PeerConnectorOptions()), new NoResolver(), new Socks5ProxyConnector(Options.Create(new PeerManagementOptions()), TimeProvider.System), TimeProvider.System);
+            Options.Create(new PeerConnectorOptions { AllowNonPublicAddresses = true }), new NoResolver(), new Socks5ProxyConnector(Options.Create(new PeerManagementOptions()), TimeProvider.System), TimeProvider.System);
         await using var view = new TrustedServerChainView(
             "genesis", new PeerEndpoint(PeerHost.Parse(spec.Address), node.EndPoint.Port, PeerTransport.Tcp), connector, sessions);
         var expected = new SyntheticChain("sample-lab", 1000);

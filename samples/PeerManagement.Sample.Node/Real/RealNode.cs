@@ -87,7 +87,7 @@ public static class RealNode
                 ? new PeerEndpoint(name.Host, tcp, PeerTransport.Tcp)
                 : new PeerEndpoint(name.Host, name.Ports.SslPort ?? ports.Ssl, PeerTransport.Ssl);
             builder.Services.AddSingleton<IChainView>(sp => new TrustedServerChainView(
-                genesis, endpoint, sp.GetRequiredService<IPeerConnector>(), sp.GetRequiredService<IJsonRpcSessionFactory>()));
+                genesis, endpoint, TrustedServerConnector(sp), sp.GetRequiredService<IJsonRpcSessionFactory>()));
         }
 
         using var host = builder is WebApplicationBuilder web ? BuildWebApplication(web) : ((HostApplicationBuilder)builder).Build();
@@ -150,6 +150,17 @@ public static class RealNode
 
     // Electrum servers are mostly self-signed and peers do not validate certificates (they may pin them), so a
     // fresh self-signed certificate per run is enough for the sample.
+    /// <summary>
+    /// The operator names the chain server, so it may be on the local network (one's own server on 127.0.0.1);
+    /// peers learned from strangers still meet the public-address rule of the shared connector.
+    /// </summary>
+    private static TcpPeerConnector TrustedServerConnector(IServiceProvider services) => new(
+        Microsoft.Extensions.Options.Options.Create(new PeerConnectorOptions { AllowNonPublicAddresses = true }),
+        services.GetRequiredService<IHostNameResolver>(),
+        services.GetRequiredService<IProxyConnector>(),
+        services.GetRequiredService<TimeProvider>(),
+        services.GetService<ILogger<TcpPeerConnector>>());
+
     private static X509Certificate2 SelfSignedCertificate(string subject)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -30,10 +30,8 @@ internal static class IPAddressRanges
     // Inside 2000::/3 (global unicast), the ranges that are still not public.
     private static readonly (UInt128 Network, int Prefix)[] NonPublicV6 =
     [
+        (Prefix(0x2001_0000, 0), 23), // 2001::/23 IETF protocol assignments: Teredo, benchmarking, ORCHID and the rest
         (Prefix(0x2001_0db8, 0), 32), // 2001:db8::/32 documentation
-        (Prefix(0x2001_0002, 0), 48), // 2001:2::/48 benchmarking
-        (Prefix(0x2001_0010, 0), 28), // 2001:10::/28 ORCHID
-        (Prefix(0x2001_0020, 0), 28), // 2001:20::/28 ORCHIDv2
         (Prefix(0x3fff_0000, 0), 20), // 3fff::/20 documentation
     ];
 
@@ -54,16 +52,7 @@ internal static class IPAddressRanges
     {
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
-            var v4 = ToUInt32(address);
-            foreach (var (network, prefix) in NonPublicV4)
-            {
-                if (InPrefix(v4, network, prefix))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return IsPublicV4(ToUInt32(address));
         }
 
         if (address.AddressFamily != AddressFamily.InterNetworkV6)
@@ -81,6 +70,25 @@ internal static class IPAddressRanges
         foreach (var (network, prefix) in NonPublicV6)
         {
             if ((v6 ^ network) >> (128 - prefix) == 0)
+            {
+                return false;
+            }
+        }
+
+        // 6to4 (2002::/16) carries an IPv4 address in its next 32 bits: it is as public as that address.
+        if ((v6 >> 112) == 0x2002)
+        {
+            return IsPublicV4((uint)(v6 >> 80));
+        }
+
+        return true;
+    }
+
+    private static bool IsPublicV4(uint v4)
+    {
+        foreach (var (network, prefix) in NonPublicV4)
+        {
+            if (InPrefix(v4, network, prefix))
             {
                 return false;
             }

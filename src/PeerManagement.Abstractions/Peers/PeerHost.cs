@@ -10,9 +10,12 @@ namespace PeerManagement;
 /// </summary>
 /// <remarks>
 /// Valid means: an IP literal that is neither multicast nor unspecified, or a DNS name of at most 253
-/// characters whose labels are 1–63 letters, digits or inner hyphens, whose last label is not all digits,
-/// and which is not <c>localhost</c>. Whether the host may be used on the public network is
-/// <see cref="IsPublic"/>.
+/// characters whose labels are 1–63 letters, digits or inner hyphens and which is not <c>localhost</c>. An IPv4
+/// literal is exactly four decimal parts 0–255 without leading zeros (<c>0</c> itself is fine). A name whose last
+/// label is a number (all decimal digits, or <c>0x</c> and hex digits) is not a DNS name: it is that IPv4
+/// literal or it is refused, so <c>0x7f.1</c>, <c>2130706433</c>, <c>127.1</c> and <c>010.8.8.8</c>, which
+/// resolvers read as addresses without asking DNS, are not hosts. Whether the host may be used on the public
+/// network is <see cref="IsPublic"/>.
 /// </remarks>
 public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
 {
@@ -54,7 +57,7 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     /// </summary>
     public bool IsPublic => Kind switch
     {
-        HostKind.IPv4 or HostKind.IPv6 => IPAddressRanges.IsPublic(Address!),
+        HostKind.IPv4 or HostKind.IPv6 => IsPublicAddress(Address!),
         HostKind.Onion => true,
         _ => _value is not null && _value.Contains('.', StringComparison.Ordinal),
     };
@@ -101,23 +104,53 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
             return false;
         }
 
+        if (host.Length > MaxNameLength)
+        {
+            error = $"a host name is at most {MaxNameLength} characters";
+            return false;
+        }
+
         if (host[0] == '[' || host.Contains(':'))
         {
             return TryParseIPv6(host, out result, out error);
         }
 
-        if (LooksLikeDottedQuad(host))
+        // A name ending in a number is an IPv4 literal or nothing: resolvers read 0x7f.1, 2130706433 or 0177.0.0.1
+        // as addresses without asking DNS, so only the one unambiguous spelling is accepted.
+        if (IPv4LiteralSyntax.EndsInNumber(host))
         {
-            if (!IPAddress.TryParse(host, out var v4) || v4.AddressFamily != AddressFamily.InterNetwork)
-            {
-                error = "it is not a valid IPv4 address";
-                return false;
-            }
-
-            return TryCreateAddress(v4, out result, out error);
+            return IPv4LiteralSyntax.TryParse(host, out var v4, out error) && TryCreateAddress(v4, out result, out error);
         }
 
         return TryParseName(host, out result, out error);
+    }
+
+    /// <summary>
+    /// Whether an address may be a peer at all: neither multicast nor unspecified (an IPv4-mapped IPv6 address is
+    /// judged as its IPv4 address).
+    /// </summary>
+    /// <param name="address">The address, e.g. one a host name resolved to.</param>
+    /// <returns><see langword="true"/> when the address can be a peer.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is <see langword="null"/>.</exception>
+    public static bool IsValidAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IPAddressRanges.IsValid(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+    }
+
+    /// <summary>
+    /// Whether an address is on the public network: the rule of <see cref="IsPublic"/> for IP literals, for any
+    /// address (e.g. one a host name resolved to). Private, loopback, link-local, shared (CGNAT), documentation,
+    /// benchmarking, reserved, multicast and unspecified addresses are not public; an IPv4-mapped IPv6 address is
+    /// judged as its IPv4 address and a 6to4 address as the IPv4 address inside it.
+    /// </summary>
+    /// <param name="address">The address.</param>
+    /// <returns><see langword="true"/> when the address is public.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="address"/> is <see langword="null"/>.</exception>
+    public static bool IsPublicAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IPAddressRanges.IsPublic(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
     }
 
     /// <summary>Creates a host from an IP address.</summary>
@@ -233,36 +266,11 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
         return true;
     }
 
-    private static bool LooksLikeDottedQuad(ReadOnlySpan<char> host)
-    {
-        var dots = 0;
-        foreach (var c in host)
-        {
-            if (c == '.')
-            {
-                dots++;
-            }
-            else if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return dots == 3;
-    }
-
     private static bool TryParseName(ReadOnlySpan<char> host, out PeerHost result, out string? error)
     {
         result = default;
-        if (host.Length > MaxNameLength)
-        {
-            error = $"a host name is at most {MaxNameLength} characters";
-            return false;
-        }
-
         var hasUpper = false;
         var labelStart = 0;
-        var lastLabelAllDigits = true;
         for (var i = 0; i <= host.Length; i++)
         {
             if (i == host.Length || host[i] == '.')
@@ -273,7 +281,6 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
                     return false;
                 }
 
-                lastLabelAllDigits = !label.ContainsAnyExceptInRange('0', '9');
                 labelStart = i + 1;
                 continue;
             }
@@ -288,12 +295,6 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
                 error = $"'{c}' is not allowed in a host name";
                 return false;
             }
-        }
-
-        if (lastLabelAllDigits)
-        {
-            error = "the last label of a host name cannot be all digits";
-            return false;
         }
 
         var value = hasUpper ? string.Create(host.Length, host.ToString(), static (span, s) => s.AsSpan().ToLowerInvariant(span)) : host.ToString();

@@ -2,7 +2,7 @@ namespace PeerManagement;
 
 /// <summary>
 /// Settings of the default <see cref="IPeerConnector"/> (<see cref="TcpPeerConnector"/>): timeouts, the local
-/// address to connect from, and TLS certificate pins. Configure with
+/// address to connect from, whether non-public addresses may be reached, and TLS certificate pins. Configure with
 /// <c>services.Configure&lt;PeerConnectorOptions&gt;(...)</c>; validated at start.
 /// </summary>
 public sealed class PeerConnectorOptions
@@ -18,6 +18,16 @@ public sealed class PeerConnectorOptions
     /// default. Only peers of the same address family are then reachable directly.
     /// </summary>
     public string? LocalAddress { get; set; }
+
+    /// <summary>
+    /// Whether peers at non-public addresses (private, loopback, link-local, CGNAT, documentation, reserved; see
+    /// <see cref="PeerHost.IsPublicAddress"/>) may be connected to. Default: <see langword="false"/>: an endpoint
+    /// that is such an address is refused, and every address a host name resolves to is checked before connecting,
+    /// so a public-looking name that resolves to 127.0.0.1 is not reached. Set to <see langword="true"/> by
+    /// <c>AddPeerManagement</c> when <see cref="PeerManagementOptions.AllowNonPublicPeers"/> is
+    /// <see langword="true"/> (lab and test networks).
+    /// </summary>
+    public bool AllowNonPublicAddresses { get; set; }
 
     /// <summary>
     /// TLS pins for every peer without an entry in <see cref="HostCertificatePins"/>: each is the SHA-256, in hex

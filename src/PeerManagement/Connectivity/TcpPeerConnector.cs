@@ -14,7 +14,9 @@ namespace PeerManagement;
 /// addresses first, then IPv6), optionally from a local address; TLS over <see cref="SslStream"/> without
 /// certificate validation unless pins are configured; or a tunnel through the <see cref="IProxyConnector"/>.
 /// The whole attempt, TLS included, is bounded by <see cref="PeerConnectorOptions.ConnectTimeout"/> (or
-/// <see cref="PeerConnectorOptions.ProxyConnectTimeout"/> through the proxy).
+/// <see cref="PeerConnectorOptions.ProxyConnectTimeout"/> through the proxy). Unless
+/// <see cref="PeerConnectorOptions.AllowNonPublicAddresses"/> is set, a non-public endpoint is refused and the
+/// addresses a name resolves to that are not public are skipped; a name left with none fails the attempt.
 /// </summary>
 public sealed class TcpPeerConnector : IPeerConnector
 {
@@ -58,6 +60,16 @@ public sealed class TcpPeerConnector : IPeerConnector
         if (endpoint.Host.IsOnion && !useProxy)
         {
             throw new PeerConnectionException($"{endpoint} is an onion address and can only be reached through the proxy.");
+        }
+
+        // Defence in depth: the manager filters non-public hosts too, but a connector must not be the way around it.
+        if (!options.AllowNonPublicAddresses && !endpoint.Host.IsPublic)
+        {
+            var reason = endpoint.Host.IsIPAddress
+                ? $"{endpoint.Host} is not a public address, and non-public peers are not allowed"
+                : $"{endpoint.Host} is a single-label name, not public, and non-public peers are not allowed";
+            Log.NonPublicDestinationRefused(_logger, endpoint, reason);
+            throw new PeerConnectionException($"Connecting to {endpoint} is refused: {reason}.");
         }
 
         var timeout = useProxy ? options.ProxyConnectTimeout : options.ConnectTimeout;
@@ -118,14 +130,11 @@ public sealed class TcpPeerConnector : IPeerConnector
         else
         {
             var resolved = await _resolver.ResolveAsync(endpoint.Host.Value, cancellationToken).ConfigureAwait(false);
+            var usable = UsableAddresses(endpoint, resolved, options.AllowNonPublicAddresses);
 
             // IPv4 first, then IPv6, each in the resolver's order.
-            addresses = [.. resolved.Where(a => a.AddressFamily == AddressFamily.InterNetwork),
-                .. resolved.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6)];
-            if (addresses.Count == 0)
-            {
-                throw new PeerConnectionException($"{endpoint.Host} does not resolve to an address.");
-            }
+            addresses = [.. usable.Where(a => a.AddressFamily == AddressFamily.InterNetwork),
+                .. usable.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6)];
         }
 
         var local = options.LocalAddress is { } text ? IPAddress.Parse(text) : null;
@@ -162,6 +171,49 @@ public sealed class TcpPeerConnector : IPeerConnector
         }
 
         throw last is PeerConnectionException ? last : new PeerConnectionException($"Could not connect to {endpoint}: {last!.Message}", last);
+    }
+
+    /// <summary>
+    /// The resolved addresses we may connect to: a name is only as public as what it resolves to (a DNS record, a
+    /// hosts file or a resolver quirk can point anywhere), so every address passes the rules of a literal.
+    /// </summary>
+    private List<IPAddress> UsableAddresses(PeerEndpoint endpoint, IReadOnlyList<IPAddress> resolved, bool allowNonPublic)
+    {
+        var usable = new List<IPAddress>(resolved.Count);
+        var skipped = new List<IPAddress>();
+        foreach (var found in resolved)
+        {
+            var address = found.IsIPv4MappedToIPv6 ? found.MapToIPv4() : found;
+            if (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+                && PeerHost.IsValidAddress(address)
+                && (allowNonPublic || PeerHost.IsPublicAddress(address)))
+            {
+                usable.Add(address);
+            }
+            else
+            {
+                Log.ResolvedAddressSkipped(_logger, endpoint, address);
+                skipped.Add(address);
+            }
+        }
+
+        if (usable.Count > 0)
+        {
+            return usable;
+        }
+
+        if (skipped.Count == 0)
+        {
+            throw new PeerConnectionException($"{endpoint.Host} does not resolve to an address.");
+        }
+
+        const int Shown = 8;
+        var list = string.Join(", ", skipped.Take(Shown)) + (skipped.Count > Shown ? $" and {skipped.Count - Shown} more" : string.Empty);
+        var reason = allowNonPublic
+            ? $"{endpoint.Host} resolves only to addresses that cannot be peers (multicast or unspecified): {list}"
+            : $"{endpoint.Host} resolves only to non-public addresses: {list}; non-public peers are not allowed";
+        Log.NonPublicDestinationRefused(_logger, endpoint, reason);
+        throw new PeerConnectionException($"Connecting to {endpoint} is refused: {reason}.");
     }
 
     private async ValueTask<Stream> AuthenticateAsync(Stream stream, PeerEndpoint endpoint, PeerConnectorOptions options, CancellationToken cancellationToken)

@@ -61,6 +61,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     static partial void AddTransport(IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerConnectorOptions>, PeerConnectorOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<PeerConnectorOptions>, PeerConnectorOptionsSetup>());
         services.AddOptions<PeerConnectorOptions>().ValidateOnStart();
         services.TryAddSingleton<IJsonRpcSessionFactory, JsonRpcSessionFactory>();
         services.TryAddSingleton<IHostNameResolver, OperatingSystemHostNameResolver>();

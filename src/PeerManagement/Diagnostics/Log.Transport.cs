@@ -45,6 +45,12 @@ internal static partial class Log
     [LoggerMessage(224, LogLevel.Error, "Accepting connections on {EndPoint} failed")]
     public static partial void ListenerAcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
 
+    [LoggerMessage(270, LogLevel.Information, "Refused to connect to {Endpoint}: {Reason}")]
+    public static partial void NonPublicDestinationRefused(ILogger logger, PeerEndpoint endpoint, string reason);
+
+    [LoggerMessage(271, LogLevel.Debug, "Skipped address {Address} of {Endpoint}: it is not public or cannot be a peer")]
+    public static partial void ResolvedAddressSkipped(ILogger logger, PeerEndpoint endpoint, IPAddress address);
+
     [LoggerMessage(300, LogLevel.Debug, "SOCKS5 proxy detected at {ProxyEndPoint}")]
     public static partial void ProxyDetected(ILogger logger, EndPoint proxyEndPoint);
 

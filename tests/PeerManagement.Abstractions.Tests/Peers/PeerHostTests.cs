@@ -86,6 +86,139 @@ public class PeerHostTests
         act.Should().Throw<FormatException>().WithMessage($"'{text}'*");
     }
 
+    [Theory]
+    // Hexadecimal parts: resolvers read 0x7f as 127.
+    [InlineData("0x7f.0x0.0x0.0x1", "'0x7f' is a hexadecimal number")]
+    [InlineData("0x7f.0.0.1", "'0x7f' is a hexadecimal number")]
+    [InlineData("0X7F.0.0.1", "'0X7F' is a hexadecimal number")]
+    [InlineData("127.0.0.0x1", "'0x1' is a hexadecimal number")]
+    [InlineData("0x7f.1", "'0x7f' is a hexadecimal number")]
+    [InlineData("0x7f000001", "'0x7f000001' is a hexadecimal number")]
+    [InlineData("electrum.example.0x1f", "'0x1f' is a hexadecimal number")]
+    [InlineData("electrum.example.0x", "'0x' is a hexadecimal number")]
+    // Leading zeros: resolvers read 010 as octal 8, 0177 as 127.
+    [InlineData("010.8.8.8", "'010' has a leading zero")]
+    [InlineData("0177.0.0.1", "'0177' has a leading zero")]
+    [InlineData("01.02.03.04", "'01' has a leading zero")]
+    [InlineData("127.0.0.01", "'01' has a leading zero")]
+    [InlineData("127.000.000.001", "'000' has a leading zero")]
+    [InlineData("00.1.2.3", "'00' has a leading zero")]
+    // Fewer or more than four parts: 127.1 and 2130706433 are 127.0.0.1 to inet_aton.
+    [InlineData("2130706433", "four decimal parts 0-255 (a.b.c.d), and it has 1")]
+    [InlineData("127.1", "four decimal parts 0-255 (a.b.c.d), and it has 2")]
+    [InlineData("127.0.1", "four decimal parts 0-255 (a.b.c.d), and it has 3")]
+    [InlineData("1.2.3.4.5", "four decimal parts 0-255 (a.b.c.d), and it has 5")]
+    [InlineData("electrum.example.123", "its last label is a number")]
+    // The trailing-dot spellings of the same.
+    [InlineData("0x7f.1.", "'0x7f' is a hexadecimal number")]
+    [InlineData("2130706433.", "and it has 1")]
+    [InlineData("127.1.", "and it has 2")]
+    [InlineData("010.8.8.8.", "'010' has a leading zero")]
+    // Parts that are not numbers 0-255.
+    [InlineData("256.1.1.1", "'256' is over 255")]
+    [InlineData("1.2.3.1000", "'1000' is over 255")]
+    [InlineData("1.2.3.99999999999999999999", "is over 255")]
+    [InlineData("1..2.3", "empty part")]
+    [InlineData("a.b.c.1", "'a' is not a decimal IPv4 part")]
+    public void Numbers_in_disguise_are_refused_as_addresses_and_as_names(string text, string reason)
+    {
+        PeerHost.TryParse(text.AsSpan(), out _, out var error).Should().BeFalse();
+        error.Should().Contain(reason);
+        var act = () => PeerHost.Parse(text);
+        act.Should().Throw<FormatException>().WithMessage($"'{text}' is not a valid peer host: *");
+    }
+
+    [Theory]
+    [InlineData("1.2.3.4", "1.2.3.4")]
+    [InlineData("0.1.2.3", "0.1.2.3")]
+    [InlineData("10.0.0.0", "10.0.0.0")]
+    [InlineData("8.8.8.8.", "8.8.8.8")]
+    [InlineData("255.255.255.254", "255.255.255.254")]
+    public void An_IPv4_literal_is_four_decimal_parts_without_leading_zeros(string text, string value)
+    {
+        var host = PeerHost.Parse(text);
+
+        host.Kind.Should().Be(HostKind.IPv4);
+        host.Value.Should().Be(value);
+    }
+
+    [Theory]
+    [InlineData("1e100.net")]
+    [InlineData("123.example.com")]
+    [InlineData("4chan.org")]
+    [InlineData("0x7f.example.org")]
+    [InlineData("127.0.0.1.example.org")]
+    [InlineData("electrum.example.0xg")]
+    [InlineData("electrum.example.com1")]
+    [InlineData("xn--bcher-kva.example")]
+    public void DNS_names_with_digits_stay_valid(string text)
+    {
+        var host = PeerHost.Parse(text);
+
+        host.Kind.Should().Be(HostKind.DnsName);
+        host.IsPublic.Should().BeTrue();
+    }
+
+    [Theory]
+    // IPv6 forms that carry an IPv4 address are as public as that address (or not public at all).
+    [InlineData("::ffff:127.0.0.1", HostKind.IPv4, "127.0.0.1")]
+    [InlineData("[::ffff:7f00:1]", HostKind.IPv4, "127.0.0.1")]
+    [InlineData("::ffff:10.1.2.3", HostKind.IPv4, "10.1.2.3")]
+    [InlineData("::127.0.0.1", HostKind.IPv6, "::127.0.0.1")]
+    [InlineData("64:ff9b::127.0.0.1", HostKind.IPv6, "64:ff9b::7f00:1")]
+    [InlineData("2002:7f00:1::1", HostKind.IPv6, "2002:7f00:1::1")]
+    [InlineData("2002:c0a8:101::1", HostKind.IPv6, "2002:c0a8:101::1")]
+    [InlineData("2001::1", HostKind.IPv6, "2001::1")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", HostKind.IPv6, "2001:0:4136:e378:8000:63bf:3fff:fdd2")]
+    public void IPv6_literals_with_an_embedded_IPv4_address_are_classified_as_what_they_are(string text, HostKind kind, string value)
+    {
+        var host = PeerHost.Parse(text);
+
+        host.Kind.Should().Be(kind);
+        host.Value.Should().Be(value);
+        host.IsPublic.Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_6to4_address_of_a_public_IPv4_address_is_public()
+    {
+        PeerHost.Parse("2002:808:808::1").IsPublic.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("::ffff:0x7f.0.0.1")]
+    [InlineData("::ffff:0177.0.0.1")]
+    [InlineData("::ffff:127.1")]
+    [InlineData("[::ffff:010.8.8.8]")]
+    public void IPv6_literals_with_a_disguised_IPv4_address_are_refused(string text)
+    {
+        PeerHost.TryParse(text.AsSpan(), out _, out var error).Should().BeFalse();
+        error.Should().Contain("IPv6");
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8", true, true)]
+    [InlineData("::ffff:8.8.8.8", true, true)]
+    [InlineData("2a01:4f8::1", true, true)]
+    [InlineData("127.0.0.1", true, false)]
+    [InlineData("::ffff:127.0.0.1", true, false)]
+    [InlineData("::1", true, false)]
+    [InlineData("10.0.0.1", true, false)]
+    [InlineData("fe80::1", true, false)]
+    [InlineData("2002:7f00:1::1", true, false)]
+    [InlineData("0.0.0.0", false, false)]
+    [InlineData("::ffff:0.0.0.0", false, false)]
+    [InlineData("::", false, false)]
+    [InlineData("224.0.0.1", false, false)]
+    [InlineData("ff02::1", false, false)]
+    public void Any_address_can_be_judged_by_the_same_rules_as_a_literal(string text, bool valid, bool isPublic)
+    {
+        var address = System.Net.IPAddress.Parse(text);
+
+        PeerHost.IsValidAddress(address).Should().Be(valid);
+        PeerHost.IsPublicAddress(address).Should().Be(isPublic);
+    }
+
     [Fact]
     public void A_label_of_63_characters_is_valid_and_of_64_is_not()
     {

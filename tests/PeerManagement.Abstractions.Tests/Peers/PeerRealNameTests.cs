@@ -99,6 +99,20 @@ public class PeerRealNameTests
         result.Should().BeNull();
     }
 
+    [Theory]
+    [InlineData("0x7f.0x0.0x0.0x1 s t", "hexadecimal")]
+    [InlineData("0x7f.1 t", "hexadecimal")]
+    [InlineData("2130706433 s", "four decimal parts")]
+    [InlineData("127.1 t50001", "four decimal parts")]
+    [InlineData("010.8.8.8 s t", "leading zero")]
+    [InlineData("0177.0.0.1 t", "leading zero")]
+    public void A_seed_or_peer_list_entry_with_a_number_in_disguise_is_refused_saying_why(string text, string reason)
+    {
+        var act = () => PeerRealName.Parse(text, Mainnet);
+
+        act.Should().Throw<FormatException>().WithMessage($"'{text}' is not a valid peer real name: *{reason}*");
+    }
+
     [Fact]
     public void Feature_tokens_of_a_peer_list_entry_build_the_same_name()
     {

@@ -9,7 +9,8 @@ namespace PeerManagement.Tests.Connectivity;
 public class TcpPeerConnectorTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private readonly PeerConnectorOptions _options = new();
+    // The loopback servers of these tests are non-public; the tests about that rule turn it back off.
+    private readonly PeerConnectorOptions _options = new() { AllowNonPublicAddresses = true };
     private TimeProvider _time = TimeProvider.System;
     private IHostNameResolver _resolver = new FakeResolver();
     private IProxyConnector _proxy = FakeProxy.Unknown();
@@ -268,6 +269,104 @@ public class TcpPeerConnectorTests
         var act = () => Connector().ConnectAsync(Endpoint("electrum.example.org", 50001), useProxy: true, Token).AsTask();
 
         (await act.Should().ThrowAsync<PeerConnectionException>()).Which.InnerException.Should().BeOfType<ProxyException>();
+    }
+
+    [Fact]
+    public async Task A_public_looking_name_that_resolves_to_loopback_is_not_connected_to()
+    {
+        await using var server = new LoopbackServer();
+        _options.AllowNonPublicAddresses = false;
+        _resolver = new FakeResolver(IPAddress.Loopback);
+
+        var act = () => Connector().ConnectAsync(Endpoint("electrum.example.org", server.Port), useProxy: false, Token).AsTask();
+
+        await act.Should().ThrowAsync<PeerConnectionException>()
+            .WithMessage("*electrum.example.org resolves only to non-public addresses: 127.0.0.1;*not allowed*");
+        server.Clients.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task An_IPv4_mapped_answer_is_judged_as_the_IPv4_address_it_is()
+    {
+        await using var server = new LoopbackServer();
+        _options.AllowNonPublicAddresses = false;
+        _resolver = new FakeResolver(IPAddress.Loopback.MapToIPv6());
+
+        var act = () => Connector().ConnectAsync(Endpoint("electrum.example.org", server.Port), useProxy: false, Token).AsTask();
+
+        await act.Should().ThrowAsync<PeerConnectionException>().WithMessage("*resolves only to non-public addresses: 127.0.0.1;*");
+        server.Clients.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task With_non_public_addresses_allowed_a_name_that_resolves_to_loopback_is_connected_to()
+    {
+        await using var server = new LoopbackServer();
+        _resolver = new FakeResolver(IPAddress.Loopback);
+
+        await using var connection = await Connector().ConnectAsync(Endpoint("electrum.example.org", server.Port), useProxy: false, Token);
+
+        (await EchoAsync(connection.Stream, "lab")).Should().Be("lab");
+        server.Clients.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task An_unspecified_address_is_never_connected_to_even_with_non_public_addresses_allowed()
+    {
+        // On Linux a connect to 0.0.0.0 reaches the machine itself.
+        await using var server = new LoopbackServer();
+        _resolver = new FakeResolver(IPAddress.Any);
+
+        var act = () => Connector().ConnectAsync(Endpoint("electrum.example.org", server.Port), useProxy: false, Token).AsTask();
+
+        await act.Should().ThrowAsync<PeerConnectionException>().WithMessage("*resolves only to addresses that cannot be peers*0.0.0.0*");
+        server.Clients.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Addresses_that_cannot_be_peers_are_skipped_and_the_others_tried()
+    {
+        await using var server = new LoopbackServer();
+        _resolver = new FakeResolver(IPAddress.Any, IPAddress.Parse("224.0.0.1"), IPAddress.Loopback);
+
+        await using var connection = await Connector().ConnectAsync(Endpoint("electrum.example.org", server.Port), useProxy: false, Token);
+
+        connection.RemoteAddress.Should().Be(IPAddress.Loopback);
+        (await EchoAsync(connection.Stream, "x")).Should().Be("x");
+        server.Clients.Should().ContainSingle();
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("::1", false)]
+    [InlineData("intranet", false)]
+    [InlineData("127.0.0.1", true)]
+    public async Task A_non_public_endpoint_is_refused_without_resolving_or_connecting(string host, bool useProxy)
+    {
+        await using var server = new LoopbackServer();
+        _options.AllowNonPublicAddresses = false;
+        var resolver = new FakeResolver(IPAddress.Loopback);
+        _resolver = resolver;
+        var proxyAsked = false;
+        _proxy = new FakeProxy((_, _, _) =>
+        {
+            proxyAsked = true;
+            throw new ProxyException("The proxy was asked.");
+        });
+
+        var act = () => Connector().ConnectAsync(Endpoint(host, server.Port), useProxy, Token).AsTask();
+
+        await act.Should().ThrowAsync<PeerConnectionException>().WithMessage($"*is refused: {host} is *not*public*non-public peers are not allowed*");
+        resolver.Asked.Should().BeEmpty();
+        proxyAsked.Should().BeFalse();
+        server.Clients.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Non_public_addresses_are_refused_by_default()
+    {
+        new PeerConnectorOptions().AllowNonPublicAddresses.Should().BeFalse();
     }
 
     [Theory]

@@ -40,6 +40,27 @@ public class TransportRegistrationTests
         act.Should().Throw<OptionsValidationException>().WithMessage("*CertificatePins='not-a-hash'*");
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void The_connector_reaches_non_public_addresses_only_when_non_public_peers_are_allowed(bool allowNonPublicPeers, bool expected)
+    {
+        using var provider = new ServiceCollection().AddLogging().AddPeerManagement(o => o.AllowNonPublicPeers = allowNonPublicPeers)
+            .Services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<PeerConnectorOptions>>().Value.AllowNonPublicAddresses.Should().Be(expected);
+    }
+
+    [Fact]
+    public void Allowing_non_public_peers_opens_the_connector_even_when_it_is_configured_first()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.Configure<PeerConnectorOptions>(o => o.AllowNonPublicAddresses = false);
+        using var provider = services.AddPeerManagement(o => o.AllowNonPublicPeers = true).Services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<PeerConnectorOptions>>().Value.AllowNonPublicAddresses.Should().BeTrue();
+    }
+
     private sealed class NoProxy : IProxyConnector
     {
         public System.Net.EndPoint? ProxyEndPoint => null;

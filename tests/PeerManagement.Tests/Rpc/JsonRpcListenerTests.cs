@@ -60,7 +60,7 @@ public class JsonRpcListenerTests
         using var certificate = TestCertificates.Create();
         await using var listener = await StartAsync(new JsonRpcListenerOptions { Certificate = certificate });
         listener.Transport.Should().Be(PeerTransport.Ssl);
-        var connectorOptions = new PeerConnectorOptions();
+        var connectorOptions = new PeerConnectorOptions { AllowNonPublicAddresses = true }; // the listener is on loopback
         connectorOptions.CertificatePins.Add(CertificatePins.GetCertificateSha256(certificate));
         var connector = new TcpPeerConnector(Options.Create(connectorOptions), new FakeResolver(), FakeProxy.Unknown(), TimeProvider.System);
 
