@@ -202,7 +202,10 @@ internal sealed class BlacklistSet
 
         if (text.Contains('/', StringComparison.Ordinal))
         {
-            if (!IPNetwork.TryParse(text, out var network))
+            // The address part follows the host rules (no octal or hex disguises), as everywhere else.
+            var slash = text.IndexOf('/', StringComparison.Ordinal);
+            if (!PeerHost.TryParse(text[..slash].Trim('[', ']'), out var networkHost) || !networkHost.IsIPAddress
+                || !IPNetwork.TryParse(text, out var network))
             {
                 return false;
             }
@@ -211,18 +214,20 @@ internal sealed class BlacklistSet
             return true;
         }
 
-        if (IPAddress.TryParse(text.Trim('[', ']'), out var address) && (text.Contains(':', StringComparison.Ordinal) || text.Count(c => c == '.') == 3))
-        {
-            addresses[address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address] = expires;
-            return true;
-        }
-
-        if (!PeerHost.TryParse(text, out var host))
+        if (!PeerHost.TryParse(text.Trim('[', ']'), out var host))
         {
             return false;
         }
 
-        hosts[host.Value] = expires;
+        if (host.Address is { } address)
+        {
+            addresses[address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address] = expires;
+        }
+        else
+        {
+            hosts[host.Value] = expires;
+        }
+
         return true;
     }
 }

@@ -67,6 +67,17 @@ public class BlacklistTests
     }
 
     [Fact]
+    public void Addresses_in_disguise_are_unreadable_entries_not_other_addresses()
+    {
+        var set = BlacklistSet.Parse(["010.8.8.8", "0x7f.0.0.1", "2130706433", "010.8.8.0/24", "8.8.4.4"]);
+
+        set.Skipped.Should().Be(4);
+        Contains(set, "8.8.8.8").Should().BeFalse("'010.8.8.8' must not be read as octal 8.8.8.8");
+        Contains(set, "a.example.org", address: "8.8.8.9").Should().BeFalse();
+        Contains(set, "8.8.4.4").Should().BeTrue();
+    }
+
+    [Fact]
     public void Unreadable_entries_are_skipped_and_counted()
     {
         var set = BlacklistSet.Parse(["", "bad_host!", "44.1.0.0/99", "x.example.org until someday", "ok.example.org"]);
