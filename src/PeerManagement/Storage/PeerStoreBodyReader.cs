@@ -35,7 +35,7 @@ internal sealed class PeerStoreBodyReader
     private readonly ILogger _logger;
     private readonly string _path;
     private readonly DateTimeOffset _latestTime;
-    private readonly StringPool _strings = new();
+    private readonly PeerStoreStringPool _strings = new();
     private int _logged;
 
     /// <summary>Creates a reader for one load of <paramref name="path"/> at <paramref name="now"/>.</summary>
@@ -354,38 +354,5 @@ internal sealed class PeerStoreBodyReader
 
         ports = new PeerPorts(tcp, ssl);
         return true;
-    }
-
-    /// <summary>
-    /// Shares equal sources and bad reasons among the records of one load: they repeat across thousands of peers,
-    /// but are too varied (source host names, reasons with heights) for the process-wide bounded cache of
-    /// <see cref="SharedStrings"/>, so this pool lives only as long as the load.
-    /// </summary>
-    private sealed class StringPool
-    {
-        private const int MaxPooledLength = 128;
-        private const int MaxEntries = 4096;
-        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
-
-        [return: NotNullIfNotNull(nameof(value))]
-        public string? Get(string? value)
-        {
-            if (value is null || value.Length > MaxPooledLength)
-            {
-                return value;
-            }
-
-            if (_strings.TryGetValue(value, out var pooled))
-            {
-                return pooled;
-            }
-
-            if (_strings.Count < MaxEntries)
-            {
-                _strings.Add(value, value);
-            }
-
-            return value;
-        }
     }
 }
