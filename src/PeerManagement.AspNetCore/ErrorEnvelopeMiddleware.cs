@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
@@ -6,13 +7,20 @@ using Microsoft.Extensions.Options;
 namespace PeerManagement.AspNetCore;
 
 /// <summary>
-/// Turns every failure into the error envelope: unhandled exceptions become 500 (400 for a bad request), and
-/// answers with an error status and no body (404 of an unknown route, 400, 405, ...) get the envelope with
-/// their status kept.
+/// Turns every failure into the error envelope: unhandled exceptions become 500 (400, 413, ... for a bad request),
+/// and answers with an error status and no body (404 of an unknown route, 400, 405, ...) get the envelope with
+/// their status kept. Failures of our code are logged at Error with the exception; failures the client caused
+/// (bad or oversized bodies, disconnects) through <see cref="ClientErrorLog"/>, which a client cannot flood.
 /// </summary>
-internal sealed class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger<ErrorEnvelopeMiddleware> logger, IOptions<PeerManagementHttpOptions> options)
+internal sealed class ErrorEnvelopeMiddleware(
+    RequestDelegate next,
+    ILogger<ErrorEnvelopeMiddleware> logger,
+    IOptions<PeerManagementHttpOptions> options,
+    TimeProvider timeProvider)
 {
     public const string GenericMessage = "Internal server error";
+
+    private readonly ClientErrorLog _clientErrors = new(logger, timeProvider);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -20,9 +28,9 @@ internal sealed class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger<Erro
         {
             await next(context).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (ClientErrorLog.Classify(exception, context) is { } kind)
         {
-            // The caller went away: nobody to answer.
+            await AnswerClientErrorAsync(context, kind, exception).ConfigureAwait(false);
             return;
         }
         catch (Exception exception)
@@ -47,13 +55,37 @@ internal sealed class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger<Erro
         }
     }
 
-    private (int Status, string Message) Describe(Exception exception)
+    private async Task AnswerClientErrorAsync(HttpContext context, ClientErrorKind kind, Exception exception)
     {
-        if (exception is BadHttpRequestException bad)
+        var bad = exception as BadHttpRequestException;
+        _clientErrors.Report(kind, context, bad is not null
+            ? string.Create(CultureInfo.InvariantCulture, $"{bad.StatusCode} {bad.Message}")
+            : $"the client went away ({exception.GetType().Name})");
+        if (bad is null || context.RequestAborted.IsCancellationRequested)
         {
-            return (bad.StatusCode, bad.Message);
+            return; // nobody to answer
         }
 
+        if (context.Response.HasStarted)
+        {
+            // Half an answer must not look whole; rethrowing would log the client's fault as ours.
+            context.Abort();
+            return;
+        }
+
+        try
+        {
+            context.Response.Clear();
+            await Envelope.WriteFailureAsync(context, bad.StatusCode, bad.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client left while we answered: nothing more to do, and nothing worth a line.
+        }
+    }
+
+    private (int Status, string Message) Describe(Exception exception)
+    {
         if (options.Value.DetailedErrors)
         {
             return (StatusCodes.Status500InternalServerError, $"{exception.GetType().Name}: {exception.Message}");

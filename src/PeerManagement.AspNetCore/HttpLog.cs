@@ -16,4 +16,7 @@ internal static partial class HttpLog
 
     [LoggerMessage(703, LogLevel.Warning, "Could not write the error envelope for {Method} {Path}: the response had already started")]
     public static partial void ResponseStarted(ILogger logger, string method, string path);
+
+    [LoggerMessage(710, LogLevel.Information, "Client error {Kind} on {Method} {Path}: {Message}; {NotLogged} more of this kind since the last such line were not logged (at most one line per {Window})")]
+    public static partial void ClientError(ILogger logger, ClientErrorKind kind, string method, string path, string message, long notLogged, TimeSpan window);
 }

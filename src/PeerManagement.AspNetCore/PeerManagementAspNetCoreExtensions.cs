@@ -69,7 +69,9 @@ public static class PeerManagementAspNetCoreExtensions
     /// <summary>
     /// Adds the error envelope (every failure answered as <c>{"success": false, "code": 1, "message": ...}</c>) and,
     /// when <see cref="AddPeerManagementRateLimiting"/> was called, the rate-limiting middleware after it. Call it
-    /// early, before the middleware whose failures it should answer.
+    /// early, before the middleware whose failures it should answer. Failures of the application are logged at
+    /// Error with the exception; failures the client causes (a body too large, malformed or cut short, a
+    /// disconnect) at Information without it, at most one line a minute for each kind, counting the others.
     /// </summary>
     /// <param name="app">The application builder.</param>
     /// <returns>The application builder.</returns>
@@ -77,7 +79,8 @@ public static class PeerManagementAspNetCoreExtensions
     public static IApplicationBuilder UsePeerManagement(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseMiddleware<ErrorEnvelopeMiddleware>();
+        // The clock of the client-error log window; the system clock when PeerManagement's services are not added.
+        app.UseMiddleware<ErrorEnvelopeMiddleware>(app.ApplicationServices.GetService<TimeProvider>() ?? TimeProvider.System);
         if (app.ApplicationServices.GetService<RateLimitingMarker>() is not null)
         {
             app.UseRateLimiter();

@@ -40,4 +40,16 @@ internal static partial class Log
 
     [LoggerMessage(511, LogLevel.Debug, "Saved the peer table ({Count} peers, version {Version})")]
     public static partial void StoreTableSaved(ILogger logger, int count, long version);
+
+    [LoggerMessage(520, LogLevel.Warning, "Dropped entry {Index} ({Host}) of peer store file {Path}: {Reason}")]
+    public static partial void StoreEntryDropped(ILogger logger, int index, string host, string path, string reason);
+
+    [LoggerMessage(521, LogLevel.Warning, "Cleared {Field} of entry {Index} ({Host}) of peer store file {Path}: {Reason}; the peer is verified again")]
+    public static partial void StoreEntryValueCleared(ILogger logger, string field, int index, string host, string path, string reason);
+
+    [LoggerMessage(522, LogLevel.Warning, "Cleared {Count} values that cannot be right (times past the clock or out of range, pruning limits) in entries of peer store file {Path}")]
+    public static partial void StoreEntryValuesCleared(ILogger logger, int count, string path);
+
+    [LoggerMessage(523, LogLevel.Warning, "{Count} more dropped entries and cleared values of peer store file {Path} were not logged one by one")]
+    public static partial void StoreEntryProblemsNotLogged(ILogger logger, int count, string path);
 }

@@ -21,7 +21,10 @@ namespace PeerManagement;
 /// that finds the file empty, truncated, garbled, of another format version, bigger than
 /// <see cref="PeerStoreOptions.MaxFileBytes"/> or failing its checksum moves it aside as
 /// <c>&lt;file&gt;.corrupt-&lt;timestamp&gt;</c>, logs an error and tries <c>&lt;file&gt;.bak</c>; it never throws
-/// because of the file. Entries whose values are not valid are skipped with a warning.
+/// because of the file. In a file that passes these checks and is a well-formed peer table, an entry with a value
+/// of the wrong type or not valid (host, ports, address, a try count outside 0 to 1000, ...) is dropped alone with
+/// a warning, and a time that cannot be right (before 1970, not representable, or more than 5 minutes past the
+/// clock) or a pruning limit that is not positive is cleared from its entry, which is kept and verified again.
 /// </para>
 /// <para>Loads and saves of one instance never overlap. Two instances must not share a file.</para>
 /// </remarks>
@@ -41,7 +44,7 @@ public sealed class FilePeerStore : IPeerStore
 
     /// <summary>Creates a store on the file named by <see cref="PeerStoreOptions.Path"/>.</summary>
     /// <param name="options">The settings; <see cref="PeerStoreOptions.Path"/> is required.</param>
-    /// <param name="timeProvider">The clock that names the copies of damaged files.</param>
+    /// <param name="timeProvider">The clock that names the copies of damaged files and bounds the times loaded.</param>
     /// <param name="logger">Where damaged files, loads and saves are logged; none when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="timeProvider"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The path is missing or not valid, or <see cref="PeerStoreOptions.MaxFileBytes"/> is out of range.</exception>
@@ -253,16 +256,27 @@ public sealed class FilePeerStore : IPeerStore
                 }
             }
 
+            var reader = new PeerStoreBodyReader(_logger, path, _timeProvider.GetUtcNow());
             if (!PeerStoreFormat.TryGetBody(content, out var body, out var error)
-                || !PeerStoreFormat.TryReadBody(body, out var records, out var skipped, out error))
+                || !reader.TryRead(body, out var records, out error))
             {
                 MoveAside(path, error);
                 return null;
             }
 
-            if (skipped > 0)
+            if (reader.Dropped > 0)
             {
-                Log.StoreEntriesSkipped(_logger, skipped, path);
+                Log.StoreEntriesSkipped(_logger, reader.Dropped, path);
+            }
+
+            if (reader.Cleared > 0)
+            {
+                Log.StoreEntryValuesCleared(_logger, reader.Cleared, path);
+            }
+
+            if (reader.NotLogged > 0)
+            {
+                Log.StoreEntryProblemsNotLogged(_logger, reader.NotLogged, path);
             }
 
             return records;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace PeerManagement;
@@ -32,8 +33,10 @@ internal sealed class PeerStoreEntry
     [JsonPropertyName("ip")]
     public string? IPAddress { get; set; }
 
+    [JsonConverter(typeof(PeerStoreTimeConverter))]
     public DateTimeOffset? LastGood { get; set; }
 
+    [JsonConverter(typeof(PeerStoreTimeConverter))]
     public DateTimeOffset? LastTry { get; set; }
 
     [JsonPropertyName("tries")]
@@ -70,6 +73,27 @@ internal sealed class PeerStorePorts
 
     [JsonPropertyName("ssl")]
     public int? SslPort { get; set; }
+}
+
+/// <summary>
+/// A time as the default converter writes it (ISO 8601). A string that is not a representable time (a date past
+/// year 9999 once its offset is applied, or garbage) reads as <see cref="DateTimeOffset.MinValue"/>, which the
+/// reader clears like any time out of range, instead of failing the whole entry.
+/// </summary>
+internal sealed class PeerStoreTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException("A time must be a string.");
+        }
+
+        return reader.TryGetDateTimeOffset(out var time) ? time : DateTimeOffset.MinValue;
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+        => writer.WriteStringValue(value);
 }
 
 /// <summary>The source-generated serializer of the store file: no reflection at run time.</summary>

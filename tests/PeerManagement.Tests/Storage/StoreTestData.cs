@@ -90,6 +90,14 @@ internal static class StoreTestData
             LastTry = Now,
         }).ToArray();
 
+    /// <summary>A store file holding <paramref name="body"/> under a valid header: right length, right checksum.</summary>
+    public static byte[] WithHeader(byte[] body)
+    {
+        var header = new byte[PeerStoreFormat.HeaderLength];
+        PeerStoreFormat.WriteHeader(header, body.Length, System.Security.Cryptography.SHA256.HashData(body));
+        return [.. header, .. body];
+    }
+
     /// <summary>Compares records field by field (records compare their features' dictionaries by reference).</summary>
     public static void ShouldEqual(this IEnumerable<PeerRecord> actual, IEnumerable<PeerRecord> expected)
         => actual.Should().BeEquivalentTo(expected, o => o.ComparingByMembers<PeerRecord>().ComparingByMembers<PeerFeatures>().WithStrictOrdering());
