@@ -30,7 +30,7 @@ internal static class PeerEndpoints
         return PeerManagementResults.Success(new InfoItem(counts.Bad, counts.Good, counts.Never, counts.Stale, counts.Total));
     }
 
-    public static async Task<IResult> AddPeerAsync(HttpContext context, PeerTable table, IOptions<PeerManagementOptions> options, ILoggerFactory loggers)
+    public static async Task<IResult> AddPeerAsync(HttpContext context, IOptions<PeerManagementOptions> options, ILoggerFactory loggers)
     {
         string? text;
         try
@@ -58,28 +58,16 @@ internal static class PeerEndpoints
             return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"'{text}' is not a valid peer real name: {error}.");
         }
 
-        // With discovery running, the manager takes the peer: same acceptance rules as every other source, and a
-        // known peer with new ports is checked again early. Without a chain view there is no manager to ask.
-        var manager = context.RequestServices.GetService<IChainView>() is null ? null : context.RequestServices.GetService<PeerManager>();
+        // The manager takes the peer: the same acceptance rules as every other source, and a known peer with new
+        // ports is checked again early (once discovery runs; without a chain view it never starts).
         PeerNoteResult noted;
-        if (manager is not null)
+        try
         {
-            try
-            {
-                noted = await manager.AddPeerAsync(text, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (ArgumentException ex)
-            {
-                return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, ex.Message);
-            }
+            noted = await context.RequestServices.GetRequiredService<PeerManager>().AddPeerAsync(text, context.RequestAborted).ConfigureAwait(false);
         }
-        else if (!name.Host.IsPublic && !settings.AllowNonPublicPeers)
+        catch (ArgumentException ex)
         {
-            return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"'{name.Host}' is not a public host.");
-        }
-        else
-        {
-            noted = table.Note(name, PeerSources.Admin, checkPorts: true);
+            return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, ex.Message);
         }
 
         var result = noted switch

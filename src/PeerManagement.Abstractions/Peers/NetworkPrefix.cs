@@ -49,10 +49,7 @@ public readonly struct NetworkPrefix : IEquatable<NetworkPrefix>
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv4Length, 32);
         ArgumentOutOfRangeException.ThrowIfNegative(ipv6Length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ipv6Length, 128);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = PeerAddress.Normalize(address);
 
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
@@ -78,10 +75,7 @@ public readonly struct NetworkPrefix : IEquatable<NetworkPrefix>
     public bool Contains(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = PeerAddress.Normalize(address);
 
         return address.AddressFamily switch
         {

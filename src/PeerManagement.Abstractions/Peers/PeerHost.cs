@@ -135,7 +135,7 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     public static bool IsValidAddress(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return IPAddressRanges.IsValid(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+        return IPAddressRanges.IsValid(PeerAddress.Normalize(address));
     }
 
     /// <summary>
@@ -150,7 +150,7 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     public static bool IsPublicAddress(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return IPAddressRanges.IsPublic(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+        return IPAddressRanges.IsPublic(PeerAddress.Normalize(address));
     }
 
     /// <summary>Creates a host from an IP address.</summary>
@@ -243,10 +243,7 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     private static bool TryCreateAddress(IPAddress address, out PeerHost result, out string? error)
     {
         result = default;
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = PeerAddress.Normalize(address);
 
         if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
@@ -104,68 +105,75 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
     public IReadOnlyList<string> ToTokens(DefaultPorts defaults)
     {
         var tokens = new List<string>(4);
-        if (Version is { } version)
-        {
-            tokens.Add("v" + version.ToString());
-        }
-
-        if (Pruning is { } pruning)
-        {
-            tokens.Add("p" + pruning.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (Ports.SslPort is { } ssl)
-        {
-            tokens.Add(ssl == defaults.Ssl ? "s" : "s" + ssl.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (Ports.TcpPort is { } tcp)
-        {
-            tokens.Add(tcp == defaults.Tcp ? "t" : "t" + tcp.ToString(CultureInfo.InvariantCulture));
-        }
-
+        FormatTokens(Ports, Version, Pruning, defaults, static (token, list) => list.Add(token.ToString()), tokens);
         return tokens;
     }
 
     /// <summary>Formats the real name; a port equal to the network's default is written as a bare letter.</summary>
     /// <param name="defaults">The network's default ports.</param>
     /// <returns>The text, e.g. <c>electrum.example.org v1.4 s t50011</c>.</returns>
-    public string Format(DefaultPorts defaults)
-    {
-        var builder = new StringBuilder(Host.Value, Host.Value.Length + 24);
-        foreach (var token in ToTokens(defaults))
-        {
-            builder.Append(' ').Append(token);
-        }
-
-        return builder.ToString();
-    }
+    public string Format(DefaultPorts defaults) => FormatWith(defaults, bareDefaults: true);
 
     /// <summary>Formats the real name with every port written out, so it reads the same whatever the network.</summary>
     /// <returns>The text, e.g. <c>electrum.example.org v1.4 s50002 t50001</c>.</returns>
-    public override string ToString()
+    public override string ToString() => FormatWith(default, bareDefaults: false);
+
+    /// <summary>
+    /// The one formatter of feature tokens (<c>v1.4</c>, <c>p10000</c>, <c>s</c>, <c>t50011</c>, in that order), for
+    /// real names and for the entries of a <c>server.peers.subscribe</c> answer. Each token is handed to
+    /// <paramref name="write"/> as a span that is only valid during the call: nothing is allocated.
+    /// </summary>
+    /// <typeparam name="TState">What <paramref name="write"/> writes to.</typeparam>
+    /// <param name="ports">The ports.</param>
+    /// <param name="version">The protocol version, if known.</param>
+    /// <param name="pruning">The pruning limit, if any.</param>
+    /// <param name="defaults">The network's default ports: a port equal to its default is written as a bare letter.</param>
+    /// <param name="write">Receives each token.</param>
+    /// <param name="state">Passed to <paramref name="write"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="write"/> is <see langword="null"/>.</exception>
+    public static void FormatTokens<TState>(PeerPorts ports, ProtocolVersion? version, long? pruning, DefaultPorts defaults, ReadOnlySpanAction<char, TState> write, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        FormatTokens(ports, version, pruning, defaults, bareDefaults: true, write, state);
+    }
+
+    private static void FormatTokens<TState>(PeerPorts ports, ProtocolVersion? version, long? pruning, DefaultPorts defaults, bool bareDefaults, ReadOnlySpanAction<char, TState> write, TState state)
+    {
+        Span<char> token = stackalloc char[32];
+        if (version is { } v)
+        {
+            token[0] = 'v';
+            v.TryFormat(token[1..], out var length);
+            write(token[..(1 + length)], state);
+        }
+
+        if (pruning is { } p)
+        {
+            write(Numbered(token, 'p', p), state);
+        }
+
+        if (ports.SslPort is { } ssl)
+        {
+            write(bareDefaults && ssl == defaults.Ssl ? "s" : Numbered(token, 's', ssl), state);
+        }
+
+        if (ports.TcpPort is { } tcp)
+        {
+            write(bareDefaults && tcp == defaults.Tcp ? "t" : Numbered(token, 't', tcp), state);
+        }
+
+        static ReadOnlySpan<char> Numbered(Span<char> token, char letter, long number)
+        {
+            token[0] = letter;
+            number.TryFormat(token[1..], out var digits, default, CultureInfo.InvariantCulture);
+            return token[..(1 + digits)];
+        }
+    }
+
+    private string FormatWith(DefaultPorts defaults, bool bareDefaults)
     {
         var builder = new StringBuilder(Host.Value, Host.Value.Length + 24);
-        if (Version is { } version)
-        {
-            builder.Append(" v").Append(version.ToString());
-        }
-
-        if (Pruning is { } pruning)
-        {
-            builder.Append(" p").Append(pruning.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (Ports.SslPort is { } ssl)
-        {
-            builder.Append(" s").Append(ssl.ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (Ports.TcpPort is { } tcp)
-        {
-            builder.Append(" t").Append(tcp.ToString(CultureInfo.InvariantCulture));
-        }
-
+        FormatTokens(Ports, Version, Pruning, defaults, bareDefaults, static (token, b) => b.Append(' ').Append(token), builder);
         return builder.ToString();
     }
 

@@ -114,6 +114,14 @@ public readonly struct ProtocolVersion : IEquatable<ProtocolVersion>, IComparabl
         ? string.Create(CultureInfo.InvariantCulture, $"{Major}.{Minor}")
         : string.Create(CultureInfo.InvariantCulture, $"{Major}.{Minor}.{Patch}");
 
+    /// <summary>Writes the normalised text (see <see cref="ToString"/>) without allocating.</summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="charsWritten">How many characters were written.</param>
+    /// <returns><see langword="false"/> when <paramref name="destination"/> is too short.</returns>
+    public bool TryFormat(Span<char> destination, out int charsWritten) => Patch == 0
+        ? destination.TryWrite(CultureInfo.InvariantCulture, $"{Major}.{Minor}", out charsWritten)
+        : destination.TryWrite(CultureInfo.InvariantCulture, $"{Major}.{Minor}.{Patch}", out charsWritten);
+
     /// <summary>Compares two versions.</summary>
     /// <param name="left">The first version.</param>
     /// <param name="right">The second version.</param>

@@ -125,10 +125,7 @@ internal sealed class BlacklistSet
 
     private bool ContainsAddress(IPAddress address, DateTimeOffset now)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
+        address = PeerAddress.Normalize(address);
 
         if (_addresses.TryGetValue(address, out var expires) && IsActive(expires, now))
         {
@@ -221,7 +218,7 @@ internal sealed class BlacklistSet
 
         if (host.Address is { } address)
         {
-            addresses[address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address] = expires;
+            addresses[PeerAddress.Normalize(address)] = expires;
         }
         else
         {

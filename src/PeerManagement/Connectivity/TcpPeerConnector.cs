@@ -183,7 +183,7 @@ public sealed class TcpPeerConnector : IPeerConnector
         var skipped = new List<IPAddress>();
         foreach (var found in resolved)
         {
-            var address = found.IsIPv4MappedToIPv6 ? found.MapToIPv4() : found;
+            var address = PeerAddress.Normalize(found);
             if (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
                 && PeerHost.IsValidAddress(address)
                 && (allowNonPublic || PeerHost.IsPublicAddress(address)))

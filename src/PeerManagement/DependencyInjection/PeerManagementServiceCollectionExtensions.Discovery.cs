@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -109,16 +110,17 @@ public static partial class PeerManagementServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PeerManagementOptions>>(),
             sp.GetRequiredService<IPeerConnector>(),
             sp.GetRequiredService<IJsonRpcSessionFactory>(),
-            sp.GetRequiredService<IChainView>(),
+            // Without the host's chain view the manager still exists (admin adds reach the table) but never starts.
+            sp.GetService<IChainView>() ?? MissingChainView.Instance,
             sp.GetRequiredService<IPeerStore>(),
             BlacklistSources(sp),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>(),
-            sp.GetRequiredService<IPeerVerifier>(),
+            sp.GetService<IChainView>() is null ? null : sp.GetRequiredService<IPeerVerifier>(),
             sp.GetService<IProxyConnector>(),
             sp.GetRequiredService<IHostNameResolver>(),
             random: null,
-            sp.GetService<PeerManagementMetrics>()));
+            sp.GetService<IMeterFactory>()));
         services.AddSingleton<IHostedService, PeerManagerHostedService>();
     }
 

@@ -11,7 +11,7 @@ namespace PeerManagement;
 /// Status is derived from the clock (see <see cref="PeerRecord.GetStatus"/>). Time is expected to move
 /// forward; if the clock goes back, counts are corrected on the next call.
 /// </remarks>
-public sealed class PeerTable
+public sealed partial class PeerTable
 {
     /// <summary>At most this many alternative port pairs are remembered per entry.</summary>
     public const int MaxAlternativePorts = 4;
@@ -19,20 +19,9 @@ public sealed class PeerTable
     private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
     // Keyed by the host's text (ordinal): a string key is a third of a PeerHost key's size.
-    private readonly Dictionary<string, Entry> _byHost = new(StringComparer.Ordinal);
-
-    // Head of a chain (Entry.NextSameAddress) of the entries last connected to each address.
-    private readonly Dictionary<IPAddress, Entry> _byAddress = [];
-
-    // Entries that were once good and are not bad, ordered by LastGood (oldest first). The entries before
-    // _firstGood are stale; _firstGood and the ones after it are good.
-    private Entry? _orderHead;
-    private Entry? _orderTail;
-    private Entry? _firstGood;
-    private int _orderCount;
-    private int _staleCount;
-    private int _badCount;
-    private int _neverCount;
+    private readonly Dictionary<string, PeerTableEntry> _byHost = new(StringComparer.Ordinal);
+    private readonly PeerAddressIndex _byAddress = new();
+    private readonly PeerStatusCounts _counts;
     private long _version;
 
     /// <summary>Creates an empty table.</summary>
@@ -46,10 +35,16 @@ public sealed class PeerTable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(staleAfter, TimeSpan.Zero);
         _timeProvider = timeProvider;
         StaleAfter = staleAfter;
+        _counts = new PeerStatusCounts(staleAfter);
     }
 
-    /// <summary>Raised after any change to the table (outside the table's lock).</summary>
-    public event EventHandler? Changed;
+    /// <summary>
+    /// Raised after every change to the table, outside its lock, with the entry's status before and after: added
+    /// (old status <see langword="null"/>), checked, marked bad, forgotten (new status <see langword="null"/>), or
+    /// changed without a change of status (both equal, e.g. new features or a new address). The one change event:
+    /// the peer manager's <see cref="PeerManager.StatusChanged"/> forwards the changes of status.
+    /// </summary>
+    public event EventHandler<PeerStatusChange>? Changed;
 
     /// <summary>How long a success keeps a peer good.</summary>
     public TimeSpan StaleAfter { get; }
@@ -76,8 +71,7 @@ public sealed class PeerTable
         var now = _timeProvider.GetUtcNow();
         lock (_gate)
         {
-            AdvanceStaleBoundary(now);
-            return new PeerCounts(_badCount, _orderCount - _staleCount, _neverCount, _staleCount);
+            return _counts.Get(now);
         }
     }
 
@@ -146,9 +140,9 @@ public sealed class PeerTable
                 (matches ??= []).Add(own.Record);
             }
 
-            if (host.Address is { } address && _byAddress.TryGetValue(address, out var entry))
+            if (host.Address is { } address)
             {
-                for (; entry is not null; entry = entry.NextSameAddress)
+                for (var entry = _byAddress.First(address); entry is not null; entry = entry.NextSameAddress)
                 {
                     if (entry != own)
                     {
@@ -170,7 +164,8 @@ public sealed class PeerTable
         ArgumentNullException.ThrowIfNull(address);
         lock (_gate)
         {
-            if (!_byAddress.TryGetValue(address, out var entry))
+            var entry = _byAddress.First(address);
+            if (entry is null)
             {
                 return [];
             }
@@ -183,143 +178,6 @@ public sealed class PeerTable
 
             return records;
         }
-    }
-
-    /// <summary>
-    /// Notes a candidate peer: adds it unless an entry matches it (same host, or an entry last connected to the
-    /// candidate's IP). When <paramref name="checkPorts"/> is set and a matching entry has other ports, the
-    /// candidate's ports are remembered as alternatives for that entry.
-    /// </summary>
-    /// <param name="candidate">The candidate's real name.</param>
-    /// <param name="source">Where we heard of it (see <see cref="PeerSources"/>).</param>
-    /// <param name="checkPorts">Whether differing ports of a known peer matter (admin and <c>server.add_peer</c>).</param>
-    /// <returns>What was done.</returns>
-    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public PeerNoteResult Note(PeerRealName candidate, string source, bool checkPorts)
-    {
-        ArgumentNullException.ThrowIfNull(candidate);
-        ArgumentNullException.ThrowIfNull(source);
-        PeerNoteResult result;
-        lock (_gate)
-        {
-            var match = FindMatch(candidate.Host);
-            if (match is null)
-            {
-                AddEntry(new Entry(PeerRecord.FromRealName(candidate, source)));
-                result = PeerNoteResult.Added;
-            }
-            else if (checkPorts && !candidate.Ports.IsEmpty && candidate.Ports != match.Record.Ports && match.AddAlternative(candidate.Ports))
-            {
-                result = PeerNoteResult.PortsChanged;
-            }
-            else
-            {
-                return PeerNoteResult.Known;
-            }
-
-            _version++;
-        }
-
-        Changed?.Invoke(this, EventArgs.Empty);
-        return result;
-    }
-
-    /// <summary>Adds a record unless an entry matches its host (see <see cref="FindMatches"/>).</summary>
-    /// <param name="record">The record.</param>
-    /// <returns><see langword="true"/> when it was added.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="record"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The record has no host.</exception>
-    public bool TryAdd(PeerRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        if (record.Host.IsEmpty)
-        {
-            throw new ArgumentException("The record has no host.", nameof(record));
-        }
-
-        lock (_gate)
-        {
-            if (FindMatch(record.Host) is not null)
-            {
-                return false;
-            }
-
-            AddEntry(new Entry(record));
-            _version++;
-        }
-
-        Changed?.Invoke(this, EventArgs.Empty);
-        return true;
-    }
-
-    /// <summary>Replaces the record of a host with the result of <paramref name="update"/>, atomically.</summary>
-    /// <param name="host">The host.</param>
-    /// <param name="update">Makes the new record from the current one; must keep the host. Runs under the table's lock: keep it short.</param>
-    /// <returns>The new record, or <see langword="null"/> when the table has no entry for the host.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="update"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="update"/> returned a record of another host.</exception>
-    public PeerRecord? Update(PeerHost host, Func<PeerRecord, PeerRecord> update)
-    {
-        ArgumentNullException.ThrowIfNull(update);
-        PeerRecord updated;
-        lock (_gate)
-        {
-            if (!_byHost.TryGetValue(host.Value, out var entry))
-            {
-                return null;
-            }
-
-            updated = update(entry.Record);
-            if (updated is null || updated.Host != host)
-            {
-                throw new ArgumentException("The update must return a record of the same host.", nameof(update));
-            }
-
-            Replace(entry, updated);
-            _version++;
-        }
-
-        Changed?.Invoke(this, EventArgs.Empty);
-        return updated;
-    }
-
-    /// <summary>Forgets the alternative ports remembered for a host (after they were tried).</summary>
-    /// <param name="host">The host.</param>
-    /// <returns>The alternatives that were remembered; empty when none.</returns>
-    public IReadOnlyList<PeerPorts> TakeAlternativePorts(PeerHost host)
-    {
-        lock (_gate)
-        {
-            if (!_byHost.TryGetValue(host.Value, out var entry) || entry.Alternatives is null)
-            {
-                return [];
-            }
-
-            var taken = entry.Alternatives;
-            entry.Alternatives = null;
-            return taken;
-        }
-    }
-
-    /// <summary>Removes the entry of a host.</summary>
-    /// <param name="host">The host.</param>
-    /// <returns><see langword="true"/> when there was one.</returns>
-    public bool Remove(PeerHost host)
-    {
-        lock (_gate)
-        {
-            if (!_byHost.Remove(host.Value, out var entry))
-            {
-                return false;
-            }
-
-            RemoveFromCounts(entry);
-            UnlinkAddress(entry);
-            _version++;
-        }
-
-        Changed?.Invoke(this, EventArgs.Empty);
-        return true;
     }
 
     private static int ComparePeers(PeerSnapshot x, PeerSnapshot y)
@@ -335,41 +193,48 @@ public sealed class PeerTable
         return c != 0 ? c : string.CompareOrdinal(x.Peer.Host.Value, y.Peer.Host.Value);
     }
 
-    private Entry? FindMatch(PeerHost host)
+    private PeerTableEntry? FindMatch(PeerHost host)
     {
         if (_byHost.TryGetValue(host.Value, out var entry))
         {
             return entry;
         }
 
-        return host.Address is { } address && _byAddress.TryGetValue(address, out entry) ? entry : null;
+        return host.Address is { } address ? _byAddress.First(address) : null;
     }
 
-    private PeerSnapshot Snapshot(Entry entry, DateTimeOffset now)
+    private PeerSnapshot Snapshot(PeerTableEntry entry, DateTimeOffset now)
         => new(entry.Record, entry.Record.GetStatus(now, StaleAfter), entry.Alternatives?.ToArray() ?? []);
 
-    private void AddEntry(Entry entry)
+    private void AddEntry(PeerTableEntry entry, DateTimeOffset now)
     {
         ShareHostText(entry.Record);
         _byHost.Add(entry.Record.Host.Value, entry);
-        LinkAddress(entry);
-        AddToCounts(entry, _timeProvider.GetUtcNow());
+        _byAddress.Link(entry);
+        _counts.Add(entry, now);
     }
 
-    private void Replace(Entry entry, PeerRecord updated)
+    private void RemoveEntry(PeerTableEntry entry)
+    {
+        _byHost.Remove(entry.Record.Host.Value);
+        _counts.Remove(entry);
+        _byAddress.Unlink(entry);
+    }
+
+    private void Replace(PeerTableEntry entry, PeerRecord updated, DateTimeOffset now)
     {
         var old = entry.Record;
-        var sameCategory = old.IsBad == updated.IsBad && old.LastGood == updated.LastGood;
+        var sameCategory = PeerStatusCounts.SameCategory(old, updated);
         if (!sameCategory)
         {
-            RemoveFromCounts(entry);
+            _counts.Remove(entry);
         }
 
         if (!Equals(old.IPAddress, updated.IPAddress))
         {
-            UnlinkAddress(entry);
+            _byAddress.Unlink(entry);
             entry.Record = updated;
-            LinkAddress(entry);
+            _byAddress.Link(entry);
         }
 
         if (!ReferenceEquals(old.Features, updated.Features))
@@ -380,7 +245,7 @@ public sealed class PeerTable
         entry.Record = updated;
         if (!sameCategory)
         {
-            AddToCounts(entry, _timeProvider.GetUtcNow());
+            _counts.Add(entry, now);
         }
     }
 
@@ -390,214 +255,6 @@ public sealed class PeerTable
         if (record.Features?.Hosts is PeerHostPortsMap hosts)
         {
             hosts.ShareKey(record.Host);
-        }
-    }
-
-    private void AddToCounts(Entry entry, DateTimeOffset now)
-    {
-        var record = entry.Record;
-        if (record.IsBad)
-        {
-            _badCount++;
-        }
-        else if (record.LastGood is null)
-        {
-            _neverCount++;
-        }
-        else
-        {
-            AdvanceStaleBoundary(now);
-            InsertOrdered(entry, now);
-        }
-    }
-
-    private void RemoveFromCounts(Entry entry)
-    {
-        var record = entry.Record;
-        if (record.IsBad)
-        {
-            _badCount--;
-        }
-        else if (record.LastGood is null)
-        {
-            _neverCount--;
-        }
-        else
-        {
-            RemoveOrdered(entry);
-        }
-    }
-
-    private void InsertOrdered(Entry entry, DateTimeOffset now)
-    {
-        var lastGood = entry.Record.LastGood!.Value;
-
-        // Usually the newest success, so the walk from the tail stops at once.
-        var after = _orderTail;
-        while (after is not null && after.Record.LastGood > lastGood)
-        {
-            after = after.Prev;
-        }
-
-        entry.Prev = after;
-        entry.Next = after is null ? _orderHead : after.Next;
-        if (entry.Next is null)
-        {
-            _orderTail = entry;
-        }
-        else
-        {
-            entry.Next.Prev = entry;
-        }
-
-        if (after is null)
-        {
-            _orderHead = entry;
-        }
-        else
-        {
-            after.Next = entry;
-        }
-
-        _orderCount++;
-        if (now - lastGood >= StaleAfter)
-        {
-            entry.CountedStale = true;
-            _staleCount++;
-        }
-        else if (_firstGood is null || entry.Next == _firstGood)
-        {
-            _firstGood = entry;
-        }
-    }
-
-    private void RemoveOrdered(Entry entry)
-    {
-        if (entry.CountedStale)
-        {
-            entry.CountedStale = false;
-            _staleCount--;
-        }
-        else if (_firstGood == entry)
-        {
-            _firstGood = entry.Next;
-        }
-
-        if (entry.Prev is null)
-        {
-            _orderHead = entry.Next;
-        }
-        else
-        {
-            entry.Prev.Next = entry.Next;
-        }
-
-        if (entry.Next is null)
-        {
-            _orderTail = entry.Prev;
-        }
-        else
-        {
-            entry.Next.Prev = entry.Prev;
-        }
-
-        entry.Prev = entry.Next = null;
-        _orderCount--;
-    }
-
-    private void AdvanceStaleBoundary(DateTimeOffset now)
-    {
-        while (_firstGood is not null && now - _firstGood.Record.LastGood!.Value >= StaleAfter)
-        {
-            _firstGood.CountedStale = true;
-            _staleCount++;
-            _firstGood = _firstGood.Next;
-        }
-
-        // The clock went back: entries counted stale may be good again.
-        var previous = _firstGood is null ? (_staleCount > 0 ? _orderTail : null) : _firstGood.Prev;
-        while (previous is not null && now - previous.Record.LastGood!.Value < StaleAfter)
-        {
-            previous.CountedStale = false;
-            _staleCount--;
-            _firstGood = previous;
-            previous = previous.Prev;
-        }
-    }
-
-    private void LinkAddress(Entry entry)
-    {
-        if (entry.Record.IPAddress is not { } address)
-        {
-            return;
-        }
-
-        entry.NextSameAddress = _byAddress.TryGetValue(address, out var head) ? head : null;
-        _byAddress[address] = entry;
-    }
-
-    private void UnlinkAddress(Entry entry)
-    {
-        if (entry.Record.IPAddress is not { } address || !_byAddress.TryGetValue(address, out var head))
-        {
-            return;
-        }
-
-        if (head == entry)
-        {
-            if (entry.NextSameAddress is null)
-            {
-                _byAddress.Remove(address);
-            }
-            else
-            {
-                _byAddress[address] = entry.NextSameAddress;
-            }
-        }
-        else
-        {
-            var previous = head;
-            while (previous.NextSameAddress is not null && previous.NextSameAddress != entry)
-            {
-                previous = previous.NextSameAddress;
-            }
-
-            previous.NextSameAddress = entry.NextSameAddress;
-        }
-
-        entry.NextSameAddress = null;
-    }
-
-    /// <summary>The mutable bookkeeping around one record; only touched under the table's lock.</summary>
-    private sealed class Entry(PeerRecord record)
-    {
-        public PeerRecord Record { get; set; } = record;
-
-        public Entry? Prev { get; set; }
-
-        public Entry? Next { get; set; }
-
-        public bool CountedStale { get; set; }
-
-        public Entry? NextSameAddress { get; set; }
-
-        public List<PeerPorts>? Alternatives { get; set; }
-
-        public bool AddAlternative(PeerPorts ports)
-        {
-            Alternatives ??= new List<PeerPorts>(1);
-            if (Alternatives.Contains(ports))
-            {
-                return false;
-            }
-
-            if (Alternatives.Count == MaxAlternativePorts)
-            {
-                Alternatives.RemoveAt(0);
-            }
-
-            Alternatives.Add(ports);
-            return true;
         }
     }
 }

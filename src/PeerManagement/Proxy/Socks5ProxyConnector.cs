@@ -205,8 +205,7 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
                 return true;
             }
         }
-        catch (Exception ex) when (ex is IOException or ProxyException or SocketException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransientFailure.Is(ex, cancellationToken))
         {
             Log.ProxyProbeFailed(_logger, options.TorProxyHost, endPoint is IPEndPoint ip ? ip.Port : ((DnsEndPoint)endPoint).Port, ex);
             return false;

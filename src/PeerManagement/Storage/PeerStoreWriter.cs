@@ -158,7 +158,7 @@ internal sealed class PeerStoreWriter : IHostedService, IAsyncDisposable, IDispo
         return running;
     }
 
-    private void OnChanged(object? sender, EventArgs e)
+    private void OnChanged(object? sender, PeerStatusChange change)
     {
         lock (_gate)
         {

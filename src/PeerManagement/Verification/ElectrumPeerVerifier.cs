@@ -79,9 +79,7 @@ public sealed class ElectrumPeerVerifier : IPeerVerifier
         return PeerVerificationResult.Good((PeerFeatures)features.Result.Value!, (IReadOnlyList<PeerRealName>)peers.Result.Value!);
     }
 
-    private static bool IsFailure(Exception ex, CancellationToken cancellationToken)
-        => ex is JsonRpcException or TimeoutException or JsonRpcProtocolException or IOException or ObjectDisposedException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+    private static bool IsFailure(Exception ex, CancellationToken cancellationToken) => TransientFailure.Is(ex, cancellationToken);
 
     private static PeerVerificationResult Failed(string method, Exception ex) => PeerVerificationResult.Failed(Describe(method, ex));
 

@@ -41,7 +41,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
 
     public FakeLogCollector Logs { get; } = new();
 
-    public PeerManagementMetrics? Metrics { get; set; }
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The verifier; <see langword="null"/> (the default) for the Electrum protocol's.</summary>
     public IPeerVerifier? Verifier { get; set; }
@@ -62,7 +62,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         Proxy,
         Resolver,
         new Random(42),
-        Metrics);
+        MeterFactory);
 
     public DateTimeOffset Now => Time.GetUtcNow();
 

@@ -13,7 +13,7 @@ public class PeerManagerDiagnosticsTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
         await using var h = new DiscoveryHarness();
-        h.Metrics = new PeerManagementMetrics(h.Table, factory);
+        h.MeterFactory = factory;
         using var checks = new MetricCollector<long>(factory, PeerManagementDiagnostics.MeterName, "peermanagement.checks");
         using var durations = new MetricCollector<double>(factory, PeerManagementDiagnostics.MeterName, "peermanagement.check.duration");
         h.AddKnownPeer("a.example.org");

@@ -65,13 +65,13 @@ public class PeerTableTests
             ConnectedAt(host, "2001:db8::1");
         }
 
-        _table.Remove(Host("b.example.org")).Should().BeTrue();
+        _table.Forget(Host("b.example.org"), reason: null).Should().BeTrue();
         _table.FindByAddress(IPAddress.Parse("2001:db8::1")).Select(r => r.Host.Value).Should().BeEquivalentTo("a.example.org", "c.example.org");
 
-        _table.Remove(Host("c.example.org"));
-        _table.Remove(Host("a.example.org"));
+        _table.Forget(Host("c.example.org"), reason: null);
+        _table.Forget(Host("a.example.org"), reason: null);
         _table.FindByAddress(IPAddress.Parse("2001:db8::1")).Should().BeEmpty();
-        _table.Remove(Host("a.example.org")).Should().BeFalse();
+        _table.Forget(Host("a.example.org"), reason: null).Should().BeFalse();
         _table.Count.Should().Be(0);
         _table.GetInfo().Should().Be(new PeerCounts(0, 0, 0, 0));
     }
@@ -192,7 +192,7 @@ public class PeerTableTests
         raised.Should().Be(1);
 
         MarkGood("a.example.org");
-        _table.Remove(Host("a.example.org"));
+        _table.Forget(Host("a.example.org"), reason: null);
         raised.Should().Be(3);
         _table.Version.Should().Be(version + 2);
     }
@@ -253,7 +253,7 @@ public class PeerTableTests
                     }
                     else if (i % 7 == 0)
                     {
-                        _table.Remove(Host(host));
+                        _table.Forget(Host(host), reason: null);
                     }
                 }
             },
@@ -290,7 +290,7 @@ public class PeerTableTests
                     table.Update(Host(host), r => r with { BadReason = random.Next(2) == 0 ? "bad" : null });
                     break;
                 case 5:
-                    table.Remove(Host(host));
+                    table.Forget(Host(host), reason: null);
                     break;
                 case 6:
                     table.Update(Host(host), r => r with { IPAddress = IPAddress.Parse($"203.0.113.{random.Next(4)}") });

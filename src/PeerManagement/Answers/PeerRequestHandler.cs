@@ -3,11 +3,15 @@ using System.Text.Json.Nodes;
 namespace PeerManagement;
 
 /// <summary>
-/// Answers other nodes' peer requests for a <see cref="PeerManager"/>: <c>server.version</c>,
-/// <c>server.features</c>, <c>server.peers.subscribe</c> and <c>server.add_peer</c>; everything else goes to the
-/// next handler, or is refused.
+/// Answers other nodes' peer requests: <c>server.version</c>, <c>server.features</c>, <c>server.peers.subscribe</c>
+/// and <c>server.add_peer</c>; everything else goes to the next handler, or is refused.
 /// </summary>
-internal sealed class PeerRequestHandler(PeerManager manager, IJsonRpcRequestHandler? next) : IJsonRpcRequestHandler
+internal sealed class PeerRequestHandler(
+    ServerVersionAnswer version,
+    OwnIdentities identities,
+    PeersSubscribeAnswer peers,
+    AddPeerPolicy addPeer,
+    IJsonRpcRequestHandler? next) : IJsonRpcRequestHandler
 {
     public ValueTask<JsonNode?> HandleAsync(JsonRpcCall call, CancellationToken cancellationToken)
     {
@@ -15,11 +19,11 @@ internal sealed class PeerRequestHandler(PeerManager manager, IJsonRpcRequestHan
         switch (call.Method)
         {
             case "server.version":
-                return ValueTask.FromResult<JsonNode?>(manager.AnswerVersion(call.Parameters));
+                return ValueTask.FromResult<JsonNode?>(version.Answer(call.Parameters));
             case "server.features":
-                return ValueTask.FromResult<JsonNode?>(manager.OwnFeatures.ToJsonObject());
+                return ValueTask.FromResult<JsonNode?>(identities.Features.ToJsonObject());
             case "server.peers.subscribe":
-                return ValueTask.FromResult<JsonNode?>(manager.AnswerPeersSubscribe(call.Session.RemoteEndPoint));
+                return ValueTask.FromResult<JsonNode?>(peers.Answer(call.Session.RemoteEndPoint));
             case "server.add_peer":
                 return AddPeerAsync(call, cancellationToken);
             default:
@@ -30,5 +34,5 @@ internal sealed class PeerRequestHandler(PeerManager manager, IJsonRpcRequestHan
     }
 
     private async ValueTask<JsonNode?> AddPeerAsync(JsonRpcCall call, CancellationToken cancellationToken)
-        => JsonValue.Create(await manager.OnAddPeerAsync(call, cancellationToken).ConfigureAwait(false));
+        => JsonValue.Create(await addPeer.HandleAsync(call, cancellationToken).ConfigureAwait(false));
 }

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+
+namespace PeerManagement;
+
+/// <summary>
+/// Admission: the one path every candidate takes (seeds, our identities, peer lists, <c>server.add_peer</c>,
+/// admin adds) into the table and the schedule. It refuses what must not be stored or contacted, caps what one
+/// remote list may add, keeps the table within <see cref="PeerManagementOptions.MaxPeers"/> against strangers, and
+/// schedules or wakes what it accepts.
+/// </summary>
+internal sealed class PeerAdmission(
+    PeerTable table,
+    PeerManagementOptions options,
+    PeerCheckScheduler scheduler,
+    PeerBlacklist blacklist,
+    IProxyConnector? proxy,
+    Random random,
+    TimeProvider timeProvider,
+    ILogger logger)
+{
+    /// <summary>
+    /// Notes candidates from one source: drops the unacceptable ones (see <see cref="RejectReason"/>); for a known
+    /// peer with other ports (when <paramref name="checkPorts"/>), remembers them and wakes its check; adds the new
+    /// ones, at most <see cref="PeerManagementOptions.MaxNewPeersPerSource"/> chosen at random when
+    /// <paramref name="capped"/>, and schedules them at once.
+    /// </summary>
+    /// <returns>How many were added.</returns>
+    public int NotePeers(IReadOnlyList<PeerRealName> candidates, string source, bool checkPorts, bool capped)
+    {
+        List<PeerRealName>? fresh = null;
+        HashSet<PeerHost>? seen = null;
+        foreach (var candidate in candidates)
+        {
+            if (RejectReason(candidate.Host) is { } reason)
+            {
+                Log.PeerDropped(logger, candidate.Host.Value, source, reason);
+                continue;
+            }
+
+            if (table.FindMatches(candidate.Host).Count > 0)
+            {
+                if (checkPorts)
+                {
+                    NotePeer(candidate, source, checkPorts: true);
+                }
+
+                continue;
+            }
+
+            if ((seen ??= []).Add(candidate.Host))
+            {
+                (fresh ??= []).Add(candidate);
+            }
+        }
+
+        if (fresh is null)
+        {
+            return 0;
+        }
+
+        if (capped && fresh.Count > options.MaxNewPeersPerSource)
+        {
+            // A partial Fisher–Yates shuffle: the first MaxNewPeersPerSource are a uniform random choice.
+            lock (random)
+            {
+                for (var i = 0; i < options.MaxNewPeersPerSource; i++)
+                {
+                    var j = random.Next(i, fresh.Count);
+                    (fresh[i], fresh[j]) = (fresh[j], fresh[i]);
+                }
+            }
+
+            fresh.RemoveRange(options.MaxNewPeersPerSource, fresh.Count - options.MaxNewPeersPerSource);
+        }
+
+        var added = 0;
+        foreach (var candidate in fresh)
+        {
+            if (NotePeer(candidate, source, checkPorts: false) == PeerNoteResult.Added)
+            {
+                added++;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>Notes one acceptable candidate in the table and schedules or wakes it.</summary>
+    public PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts)
+    {
+        if (!IsTrustedSource(source) && IsFull && table.FindMatches(candidate.Host).Count == 0)
+        {
+            // Full: what strangers tell us waits until dead entries are forgotten; the operator's peers do not.
+            Log.TableFull(logger, candidate.Host.Value, source, options.MaxPeers);
+            return PeerNoteResult.TableFull;
+        }
+
+        var result = table.Note(candidate, source, checkPorts);
+        switch (result)
+        {
+            case PeerNoteResult.Added:
+                Log.PeerAccepted(logger, candidate.Host.Value, source);
+                scheduler.Schedule(candidate.Host, timeProvider.GetUtcNow());
+                break;
+            case PeerNoteResult.PortsChanged:
+                var matches = table.FindMatches(candidate.Host);
+                var target = matches.Count > 0 ? matches[0].Host : candidate.Host;
+                Log.PeerPortsChanged(logger, target.Value, candidate.Ports.ToString(), source);
+                scheduler.Wake(target);
+                break;
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether the table holds <see cref="PeerManagementOptions.MaxPeers"/> entries already.</summary>
+    public bool IsFull => table.Count >= options.MaxPeers;
+
+    /// <summary>Why a candidate is not accepted, or <see langword="null"/> when it is.</summary>
+    public string? RejectReason(PeerHost host)
+    {
+        if (host.IsEmpty)
+        {
+            return "no host";
+        }
+
+        if (!host.IsPublic && !options.AllowNonPublicPeers)
+        {
+            return "not a public host";
+        }
+
+        if (host.IsOnion && proxy?.ProxyEndPoint is null)
+        {
+            return "an onion peer while no proxy is known";
+        }
+
+        // Refused before it is stored or connected to; its address, once known, is checked again at each check.
+        if (blacklist.IsBlacklisted(host, host.Address, timeProvider.GetUtcNow()))
+        {
+            return "blacklisted";
+        }
+
+        return null;
+    }
+
+    /// <summary>Notes our own identities and the configured seeds (neither is capped).</summary>
+    public void ImportIdentitiesAndSeeds(IReadOnlyList<PeerRealName> identities)
+    {
+        NotePeers(identities, PeerSources.Self, checkPorts: false, capped: false);
+        var seeds = new List<PeerRealName>(options.SeedPeers.Count);
+        foreach (var text in options.SeedPeers)
+        {
+            if (PeerRealName.TryParse(text.AsSpan(), options.DefaultPorts, out var seed, out _))
+            {
+                seeds.Add(seed);
+            }
+        }
+
+        NotePeers(seeds, PeerSources.Seed, checkPorts: false, capped: false);
+    }
+
+    /// <summary>Seeds, admin adds and our own identities come from the operator, not from strangers.</summary>
+    private static bool IsTrustedSource(string source)
+        => source is PeerSources.Seed or PeerSources.Admin or PeerSources.Self;
+}

@@ -1,0 +1,78 @@
+namespace PeerManagement;
+
+/// <summary>
+/// When a peer is checked, as pure functions of its record and the time: the first check of a loaded peer, the
+/// re-check of a good one, the back-off after failures, and when a failing peer is forgotten. It holds no state
+/// and calls nothing: the scheduler only queues what it answers.
+/// </summary>
+/// <param name="StaleAfter">How long a success keeps a peer good.</param>
+/// <param name="Wakeup">The back-off unit: the n-th failure in a row waits <c>Wakeup × 2^n</c>.</param>
+/// <param name="ForgetAfterTries">Failures in a row after which a peer that was never good (or is bad) is forgotten.</param>
+/// <param name="ForgetAfterTriesOnceGood">Failures in a row after which a peer that was once good and is not bad is forgotten.</param>
+internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int ForgetAfterTries, int ForgetAfterTriesOnceGood)
+{
+    /// <summary>The longest back-off: beyond it, doubling only risks overflow.</summary>
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromDays(3650);
+
+    /// <summary>The schedule of the discovery settings.</summary>
+    public static CheckSchedule From(PeerManagementOptions options)
+        => new(options.StaleAfter, options.Wakeup, options.ForgetAfterTries, options.ForgetAfterTriesOnceGood);
+
+    /// <summary>How long after a success a good peer is checked again: just before it would go stale.</summary>
+    public TimeSpan GoodRecheckDelay => StaleAfter - (2 * Wakeup);
+
+    /// <summary>
+    /// When a peer loaded with its history is first checked: a peer that failed n times (or is bad) waits
+    /// <c>Wakeup × 2^n</c> from its last try; a good one is checked when it is about to go stale; a new one now.
+    /// Never before <paramref name="now"/>.
+    /// </summary>
+    public DateTimeOffset FirstCheck(PeerRecord record, DateTimeOffset now)
+    {
+        DateTimeOffset due;
+        if (record.TryCount > 0 || record.IsBad)
+        {
+            due = AddSaturating(record.LastTry ?? now, Backoff(Math.Max(1, record.TryCount)));
+        }
+        else if (record.LastGood is { } lastGood)
+        {
+            due = AddSaturating(lastGood, GoodRecheckDelay);
+        }
+        else
+        {
+            due = now;
+        }
+
+        return due < now ? now : due;
+    }
+
+    /// <summary>When a peer that was just found good is checked again.</summary>
+    public DateTimeOffset AfterGood(DateTimeOffset now) => AddSaturating(now, GoodRecheckDelay);
+
+    /// <summary>When a peer whose record shows <paramref name="tries"/> failures in a row is checked again.</summary>
+    public DateTimeOffset AfterFailure(int tries, DateTimeOffset now) => AddSaturating(now, Backoff(tries));
+
+    /// <summary>When a check that could not run (no proxy known) is tried again; it does not count as a try.</summary>
+    public DateTimeOffset AfterSkip(DateTimeOffset now) => AddSaturating(now, Wakeup);
+
+    /// <summary><c>Wakeup × 2^tries</c>, capped so that it cannot overflow.</summary>
+    public TimeSpan Backoff(int tries)
+    {
+        var factor = Math.Pow(2, Math.Clamp(tries, 0, 40));
+        var ticks = Math.Min(Wakeup.Ticks * factor, MaxBackoff.Ticks);
+        return TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>
+    /// Whether a peer is forgotten, given its record after a failed or bad try: after
+    /// <see cref="ForgetAfterTriesOnceGood"/> failures if it was once good and is not bad, otherwise after
+    /// <see cref="ForgetAfterTries"/>.
+    /// </summary>
+    public bool ShouldForget(PeerRecord afterFailure)
+    {
+        var limit = afterFailure.LastGood is not null && !afterFailure.IsBad ? ForgetAfterTriesOnceGood : ForgetAfterTries;
+        return afterFailure.TryCount >= limit;
+    }
+
+    private static DateTimeOffset AddSaturating(DateTimeOffset time, TimeSpan delay)
+        => delay > DateTimeOffset.MaxValue - time ? DateTimeOffset.MaxValue : time + delay;
+}
