@@ -198,6 +198,82 @@ public class PeerTableTests
     }
 
     [Fact]
+    public void Each_domain_operation_reports_the_status_before_and_after_in_one_event()
+    {
+        var changes = new List<PeerStatusChange>();
+        _table.Changed += (_, change) => changes.Add(change);
+        var host = Host("a.example.org");
+        var features = new PeerFeatures { Hosts = new Dictionary<PeerHost, PeerPorts> { [host] = new(50011, null) } };
+
+        _table.Note(Name("a.example.org s"), PeerSources.Seed, checkPorts: false);
+        _table.RecordGood(host, features, _time.GetUtcNow());
+        _table.RecordFailure(host, "timed out", bad: false, _time.GetUtcNow(), _ => false);
+        _table.RecordFailure(host, "incorrect genesis hash", bad: true, _time.GetUtcNow(), _ => false);
+        _table.Forget(host, "gone");
+
+        changes.Select(c => (c.OldStatus, c.NewStatus, c.Reason)).Should().Equal(
+            (null, PeerStatus.Never, null),
+            (PeerStatus.Never, PeerStatus.Good, null),
+            (PeerStatus.Good, PeerStatus.Good, "timed out"),
+            (PeerStatus.Good, PeerStatus.Bad, "incorrect genesis hash"),
+            (PeerStatus.Bad, null, "gone"));
+        changes.Should().OnlyContain(c => c.Host == host && c.Time == _time.GetUtcNow());
+    }
+
+    [Fact]
+    public void A_good_check_records_its_features_ports_and_times_in_one_step()
+    {
+        var host = Host("a.example.org");
+        _table.Note(Name("a.example.org s t"), PeerSources.Seed, checkPorts: false);
+        _table.RecordFailure(host, "timed out", bad: true, _time.GetUtcNow(), _ => false);
+        var started = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromSeconds(3));
+        var features = new PeerFeatures
+        {
+            Hosts = new Dictionary<PeerHost, PeerPorts> { [host] = new(50011, 50012) },
+            ProtocolMax = new ProtocolVersion(1, 4, 2),
+            Pruning = 1000,
+        };
+
+        var record = _table.RecordGood(host, features, started)!;
+
+        record.Should().BeEquivalentTo(new
+        {
+            TryCount = 0,
+            LastGood = (DateTimeOffset?)_time.GetUtcNow(),
+            LastTry = (DateTimeOffset?)started,
+            Source = PeerSources.Peer,
+            BadReason = (string?)null,
+            Ports = new PeerPorts(50011, 50012),
+            Version = (ProtocolVersion?)new ProtocolVersion(1, 4, 2),
+            Pruning = (long?)1000,
+        });
+        _table.GetInfo().Good.Should().Be(1);
+    }
+
+    [Fact]
+    public void A_failure_that_reaches_the_limit_forgets_the_peer_atomically_with_one_event()
+    {
+        var host = Host("a.example.org");
+        _table.Note(Name("a.example.org s"), PeerSources.Seed, checkPorts: false);
+        var changes = new List<PeerStatusChange>();
+        _table.Changed += (_, change) => changes.Add(change);
+
+        var first = _table.RecordFailure(host, "refused", bad: false, _time.GetUtcNow(), r => r.TryCount >= 2);
+        var second = _table.RecordFailure(host, "refused", bad: false, _time.GetUtcNow(), r => r.TryCount >= 2);
+        var third = _table.RecordFailure(host, "refused", bad: false, _time.GetUtcNow(), r => r.TryCount >= 2);
+
+        first.Forgotten.Should().BeFalse();
+        first.Record!.TryCount.Should().Be(1);
+        second.Forgotten.Should().BeTrue();
+        second.Record!.TryCount.Should().Be(2);
+        third.Record.Should().BeNull("a forgotten peer is gone");
+        _table.Count.Should().Be(0);
+        _table.GetInfo().Total.Should().Be(0);
+        changes.Select(c => (c.OldStatus, c.NewStatus)).Should().Equal((PeerStatus.Never, PeerStatus.Never), (PeerStatus.Never, (PeerStatus?)null));
+    }
+
+    [Fact]
     public void An_update_that_changes_the_host_is_refused()
     {
         _table.Note(Name("a.example.org s"), PeerSources.Seed, checkPorts: false);
