@@ -45,6 +45,15 @@ internal static partial class Log
     [LoggerMessage(224, LogLevel.Error, "Accepting connections on {EndPoint} failed")]
     public static partial void ListenerAcceptFailed(ILogger logger, EndPoint endPoint, Exception exception);
 
+    [LoggerMessage(230, LogLevel.Debug, "Refused a batch from {RemoteEndPoint} with more than {MaxBatchCalls} calls")]
+    public static partial void BatchTooLarge(ILogger logger, EndPoint? remoteEndPoint, int maxBatchCalls);
+
+    [LoggerMessage(231, LogLevel.Debug, "Refused a connection from {RemoteEndPoint}: its {Scope} {Prefix} holds {Count} sessions, the limit")]
+    public static partial void ListenerPrefixFull(ILogger logger, EndPoint? remoteEndPoint, string scope, NetworkPrefix prefix, int count);
+
+    [LoggerMessage(232, LogLevel.Information, "Closed the session of {VictimEndPoint} (idle longest, of the network holding the most sessions) to admit {RemoteEndPoint}")]
+    public static partial void ListenerEvicted(ILogger logger, EndPoint? victimEndPoint, EndPoint? remoteEndPoint);
+
     [LoggerMessage(300, LogLevel.Debug, "SOCKS5 proxy detected at {ProxyEndPoint}")]
     public static partial void ProxyDetected(ILogger logger, EndPoint proxyEndPoint);
 
