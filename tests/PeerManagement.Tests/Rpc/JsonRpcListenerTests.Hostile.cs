@@ -105,18 +105,26 @@ public partial class JsonRpcListenerTests
         var time = new WatchedTimeProvider();
         _time = time;
         var listener = await StartAsync(new JsonRpcListenerOptions());
-        using var client = new TcpClient { ReceiveBufferSize = 64 * 1024 };
-        await client.ConnectAsync(listener.LocalEndPoint!, Token);
-        var requests = string.Concat(Enumerable.Range(0, 16).Select(i => $$"""{"jsonrpc":"2.0","id":{{i}},"method":"big"}""" + "\n"));
-        await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(requests), Token);
+        try
+        {
+            using var client = new TcpClient { ReceiveBufferSize = 64 * 1024 };
+            await client.ConnectAsync(listener.LocalEndPoint!, Token);
+            var requests = string.Concat(Enumerable.Range(0, 16).Select(i => $$"""{"jsonrpc":"2.0","id":{{i}},"method":"big"}""" + "\n"));
+            await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(requests), Token);
 
-        // The idle timer, then the deadline of a write that stalls.
-        await time.WaitForTimersAsync(2, Token).WaitAsync(Bound, Token);
-        var stop = listener.StopAsync(Token);
-        await Task.WhenAny(stop, time.WaitForTimersAsync(3, Token)).WaitAsync(Bound, Token);
-        time.Advance(_peerOptions.CloseGrace);
+            // The idle timer, then the deadline of a write that stalls.
+            await time.WaitForTimersAsync(2, Token).WaitAsync(Bound, Token);
+            var stop = listener.StopAsync(Token);
+            await Task.WhenAny(stop, time.WaitForTimersAsync(3, Token)).WaitAsync(Bound, Token);
+            time.Advance(_peerOptions.CloseGrace);
 
-        await stop.WaitAsync(Bound, Token);
-        listener.SessionCount.Should().Be(0);
+            await stop.WaitAsync(Bound, Token);
+            listener.SessionCount.Should().Be(0);
+        }
+        finally
+        {
+            using var giveUp = new CancellationTokenSource(Bound);
+            await FluentActions.Awaiting(() => listener.StopAsync(giveUp.Token)).Should().NotThrowAsync();
+        }
     }
 }

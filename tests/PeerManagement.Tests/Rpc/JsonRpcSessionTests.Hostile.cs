@@ -18,6 +18,7 @@ public partial class JsonRpcSessionTests
         var (near, far) = await ConnectedPairAsync();
         using var remote = far;
         var session = _kit.Factory.Create(new NetworkStream(near, ownsSocket: true), new JsonRpcSessionSettings { RequestHandler = new DelegateHandler(_ => QuarterMiB) });
+        using var safety = new SessionSafety(session);
         var timers = _kit.Time.TimersCreated;
 
         // 2 MiB of answers asked for, none read.
@@ -41,13 +42,20 @@ public partial class JsonRpcSessionTests
 
         // We answer each request with "method not found", into a socket nobody reads.
         var flood = FloodAsync(far, stopFlood.Token);
-        await _kit.Time.WaitForTimersAsync(timers + 1, Token).WaitAsync(Bound, Token);
+        try
+        {
+            await _kit.Time.WaitForTimersAsync(timers + 1, Token).WaitAsync(Bound, Token);
 
-        await AdvanceUntilDoneAsync(session.DisposeAsync().AsTask(), timers + 2, _kit.Options.CloseGrace);
+            await AdvanceUntilDoneAsync(session.DisposeAsync().AsTask(), timers + 2, _kit.Options.CloseGrace);
 
-        await FluentActions.Awaiting(() => check).Should().ThrowAsync<IOException>();
-        await stopFlood.CancelAsync();
-        await flood.WaitAsync(Bound, Token);
+            await FluentActions.Awaiting(() => check).Should().ThrowAsync<IOException>();
+        }
+        finally
+        {
+            await stopFlood.CancelAsync();
+            far.Dispose();
+            await flood.WaitAsync(Bound, Token);
+        }
     }
 
     [Fact]
@@ -55,16 +63,23 @@ public partial class JsonRpcSessionTests
     {
         var (near, far) = await ConnectedPairAsync();
         using var remote = far;
-        await using var session = _kit.Factory.Create(new NetworkStream(near, ownsSocket: true), new JsonRpcSessionSettings { RequestHandler = new DelegateHandler(_ => QuarterMiB) });
-        var timers = _kit.Time.TimersCreated;
-        await far.SendAsync(Encoding.UTF8.GetBytes(Requests(4, "big")), Token);
-        await _kit.Time.WaitForTimersAsync(timers + 1, Token).WaitAsync(Bound, Token);
-        session.Completion.IsCompleted.Should().BeFalse();
+        var session = _kit.Factory.Create(new NetworkStream(near, ownsSocket: true), new JsonRpcSessionSettings { RequestHandler = new DelegateHandler(_ => QuarterMiB) });
+        try
+        {
+            var timers = _kit.Time.TimersCreated;
+            await far.SendAsync(Encoding.UTF8.GetBytes(Requests(4, "big")), Token);
+            await _kit.Time.WaitForTimersAsync(timers + 1, Token).WaitAsync(Bound, Token);
+            session.Completion.IsCompleted.Should().BeFalse();
 
-        _kit.Time.Advance(_kit.Options.WriteTimeout);
+            _kit.Time.Advance(_kit.Options.WriteTimeout);
 
-        await FluentActions.Awaiting(() => session.Completion.WaitAsync(Bound, Token)).Should().ThrowAsync<TimeoutException>();
-        (await DrainUntilClosedAsync(far)).Should().BeTrue();
+            await FluentActions.Awaiting(() => session.Completion.WaitAsync(Bound, Token)).Should().ThrowAsync<TimeoutException>();
+            (await DrainUntilClosedAsync(far)).Should().BeTrue();
+        }
+        finally
+        {
+            await DisposeBoundedAsync(session);
+        }
     }
 
     [Fact]
@@ -72,14 +87,20 @@ public partial class JsonRpcSessionTests
     {
         var (near, far) = await ConnectedPairAsync();
         using var remote = far;
-        await using var session = (JsonRpcSession)_kit.Factory.Create(new NetworkStream(near, ownsSocket: true), new JsonRpcSessionSettings { RequestHandler = new DelegateHandler(_ => QuarterMiB) });
+        var session = (JsonRpcSession)_kit.Factory.Create(new NetworkStream(near, ownsSocket: true), new JsonRpcSessionSettings { RequestHandler = new DelegateHandler(_ => QuarterMiB) });
+        try
+        {
+            // 16 MiB asked for at once: more than MaxUnsentBytes (4 MiB) would wait.
+            await far.SendAsync(Encoding.UTF8.GetBytes(Requests(64, "big")), Token);
 
-        // 16 MiB asked for at once: more than MaxUnsentBytes (4 MiB) would wait.
-        await far.SendAsync(Encoding.UTF8.GetBytes(Requests(64, "big")), Token);
+            (await FluentActions.Awaiting(() => session.Completion.WaitAsync(Bound, Token)).Should().ThrowAsync<IOException>())
+                .WithMessage("*wait to be sent*");
+        }
+        finally
+        {
+            await DisposeBoundedAsync(session);
+        }
 
-        (await FluentActions.Awaiting(() => session.Completion.WaitAsync(Bound, Token)).Should().ThrowAsync<IOException>())
-            .WithMessage("*wait to be sent*");
-        await session.DisposeAsync().AsTask().WaitAsync(Bound, Token);
         session.UnsentBytes.Should().Be(0, "the buffers of a closed session are given back");
     }
 
@@ -161,6 +182,10 @@ public partial class JsonRpcSessionTests
         }
     }
 
+    /// <summary>Disposes a session, failing the test instead of hanging when the close is not bounded.</summary>
+    private static async Task DisposeBoundedAsync(IJsonRpcSession session)
+        => await session.DisposeAsync().AsTask().WaitAsync(Bound, Token);
+
     private static string Requests(int count, string method)
         => string.Concat(Enumerable.Range(0, count).Select(i => $$"""{"jsonrpc":"2.0","id":{{i}},"method":"{{method}}"}""" + "\n"));
 
@@ -223,5 +248,11 @@ public partial class JsonRpcSessionTests
         {
             return true;
         }
+    }
+
+    /// <summary>Starts a session's close when a test leaves early, without waiting on it.</summary>
+    private sealed class SessionSafety(IJsonRpcSession session) : IDisposable
+    {
+        public void Dispose() => _ = session.DisposeAsync().AsTask();
     }
 }
