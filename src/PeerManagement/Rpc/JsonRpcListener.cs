@@ -126,7 +126,10 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops accepting and closes every session (pending requests fail, handlers are cancelled). Idempotent.</summary>
+    /// <summary>
+    /// Stops accepting and closes every session (pending requests fail, handlers are cancelled). Idempotent. Bounded
+    /// whatever the clients do: each session closes its connection after <see cref="PeerManagementOptions.CloseGrace"/>.
+    /// </summary>
     /// <param name="cancellationToken">Stops waiting for the sessions to wind down.</param>
     /// <returns>A task that completes when every session is closed.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the sessions closed.</exception>

@@ -22,6 +22,10 @@ namespace PeerManagement;
 /// goes on; an answer with an unknown id is dropped (it is usually the late answer to a timed-out request);
 /// an answer that is not JSON-RPC 2.0 or has neither <c>result</c> nor a well-formed <c>error</c> fails its
 /// request with <see cref="JsonRpcProtocolException"/>.
+/// What a remote party can make a session hold is bounded (see <see cref="JsonRpcSessionLimits"/>): writes have a
+/// deadline and unsent bytes a cap (<see cref="JsonRpcMessageWriter"/>); calls and bytes in flight stop reading
+/// while at their bound (<see cref="SessionWorkBudget"/>); batches are capped and answered within a small multiple
+/// of their size (<see cref="JsonRpcBatchRules"/>); closing waits a short grace, then closes the transport.
 /// </remarks>
 internal sealed class JsonRpcSession : IJsonRpcSession
 {
