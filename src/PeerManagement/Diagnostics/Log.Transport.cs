@@ -51,6 +51,15 @@ internal static partial class Log
     [LoggerMessage(271, LogLevel.Debug, "Skipped address {Address} of {Endpoint}: it is not public or cannot be a peer")]
     public static partial void ResolvedAddressSkipped(ILogger logger, PeerEndpoint endpoint, IPAddress address);
 
+    [LoggerMessage(230, LogLevel.Debug, "Refused a batch from {RemoteEndPoint} with more than {MaxBatchCalls} calls")]
+    public static partial void BatchTooLarge(ILogger logger, EndPoint? remoteEndPoint, int maxBatchCalls);
+
+    [LoggerMessage(231, LogLevel.Debug, "Refused a connection from {RemoteEndPoint}: its {Scope} {Prefix} holds {Count} sessions, the limit")]
+    public static partial void ListenerPrefixFull(ILogger logger, EndPoint? remoteEndPoint, string scope, NetworkPrefix prefix, int count);
+
+    [LoggerMessage(232, LogLevel.Information, "Closed the session of {VictimEndPoint} (idle longest, of the network holding the most sessions) to admit {RemoteEndPoint}")]
+    public static partial void ListenerEvicted(ILogger logger, EndPoint? victimEndPoint, EndPoint? remoteEndPoint);
+
     [LoggerMessage(300, LogLevel.Debug, "SOCKS5 proxy detected at {ProxyEndPoint}")]
     public static partial void ProxyDetected(ILogger logger, EndPoint proxyEndPoint);
 

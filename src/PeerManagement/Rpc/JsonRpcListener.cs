@@ -10,7 +10,8 @@ namespace PeerManagement;
 /// <summary>
 /// Accepts TCP (or TLS) connections and runs one JSON-RPC session per connection, answered by the host's
 /// <see cref="IJsonRpcRequestHandler"/> (which sees each session's <see cref="IJsonRpcSession.RemoteEndPoint"/>).
-/// Bounds the number of open sessions, the TLS handshake time and idle sessions; stopping closes every session.
+/// Bounds the number of open sessions (in all, per address and per network), the TLS handshake time and idle
+/// sessions; stopping closes every session, in bounded time whatever the clients do.
 /// Usable as a hosted service.
 /// </summary>
 public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
@@ -23,6 +24,7 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _connections = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly ListenerAdmission _admission;
     private Socket? _socket;
     private IPEndPoint? _localEndPoint;
     private Task? _accepting;
@@ -36,7 +38,7 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
     /// <param name="timeProvider">The clock of handshake and idle timeouts; <see langword="null"/> for the system clock.</param>
     /// <param name="logger">The logger; <see langword="null"/> logs nothing.</param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (sessions below 1, timeouts not positive).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (sessions, per address or per network, below 1; timeouts not positive).</exception>
     public JsonRpcListener(
         JsonRpcListenerOptions options,
         IJsonRpcRequestHandler handler,
@@ -49,6 +51,8 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(sessionFactory);
         ArgumentNullException.ThrowIfNull(options.EndPoint, nameof(options.EndPoint));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessions, 1, nameof(options.MaxSessions));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessionsPerAddress, 1, nameof(options.MaxSessionsPerAddress));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxSessionsPerNetwork, 1, nameof(options.MaxSessionsPerNetwork));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.HandshakeTimeout, TimeSpan.Zero, nameof(options.HandshakeTimeout));
         if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
@@ -60,10 +64,13 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
             EndPoint = options.EndPoint,
             Certificate = options.Certificate,
             MaxSessions = options.MaxSessions,
+            MaxSessionsPerAddress = options.MaxSessionsPerAddress,
+            MaxSessionsPerNetwork = options.MaxSessionsPerNetwork,
             HandshakeTimeout = options.HandshakeTimeout,
             IdleTimeout = options.IdleTimeout,
             RequestTimeout = options.RequestTimeout,
         };
+        _admission = new ListenerAdmission(options.MaxSessions, options.MaxSessionsPerAddress, options.MaxSessionsPerNetwork);
         _handler = handler;
         _sessionFactory = sessionFactory;
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -119,7 +126,10 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops accepting and closes every session (pending requests fail, handlers are cancelled). Idempotent.</summary>
+    /// <summary>
+    /// Stops accepting and closes every session (pending requests fail, handlers are cancelled). Idempotent. Bounded
+    /// whatever the clients do: each session closes its connection after <see cref="PeerManagementOptions.CloseGrace"/>.
+    /// </summary>
     /// <param name="cancellationToken">Stops waiting for the sessions to wind down.</param>
     /// <returns>A task that completes when every session is closed.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the sessions closed.</exception>
@@ -184,18 +194,17 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
                 continue;
             }
 
-            if (Interlocked.Increment(ref _sessionCount) > _options.MaxSessions)
+            if (!Admit(socket, out var entry))
             {
-                Interlocked.Decrement(ref _sessionCount);
-                Log.ListenerFull(_logger, socket.RemoteEndPoint, _options.MaxSessions);
                 socket.Dispose();
                 continue;
             }
 
+            Interlocked.Increment(ref _sessionCount);
             socket.NoDelay = true;
             lock (_gate)
             {
-                var connection = RunAsync(socket, token);
+                var connection = RunAsync(socket, entry, token);
                 if (!connection.IsCompleted)
                 {
                     _connections.Add(connection);
@@ -214,7 +223,55 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(Socket socket, CancellationToken token)
+    private bool Admit(Socket socket, out ListenerAdmission.Entry entry)
+    {
+        EndPoint? remote;
+        try
+        {
+            remote = socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            // Gone before we looked.
+            entry = null!;
+            return false;
+        }
+
+        ListenerAdmission.Outcome outcome;
+        ListenerAdmission.Entry? admitted;
+        ListenerAdmission.Entry? evicted;
+        lock (_gate)
+        {
+            outcome = _admission.TryAdmit(remote, _timeProvider.GetTimestamp(), out admitted, out evicted);
+        }
+
+        entry = admitted!;
+        switch (outcome)
+        {
+            case ListenerAdmission.Outcome.Admitted:
+                if (evicted is not null)
+                {
+                    Log.ListenerEvicted(_logger, evicted.Remote, remote);
+                    evicted.Evict();
+                }
+
+                return true;
+            case ListenerAdmission.Outcome.AddressFull:
+                Log.ListenerPrefixFull(_logger, remote, "address", NetworkPrefixOf(remote, ListenerAdmission.AddressIpv4Length, ListenerAdmission.AddressIpv6Length), _options.MaxSessionsPerAddress);
+                return false;
+            case ListenerAdmission.Outcome.NetworkFull:
+                Log.ListenerPrefixFull(_logger, remote, "network", NetworkPrefixOf(remote, ListenerAdmission.NetworkIpv4Length, ListenerAdmission.NetworkIpv6Length), _options.MaxSessionsPerNetwork);
+                return false;
+            default:
+                Log.ListenerFull(_logger, remote, _options.MaxSessions);
+                return false;
+        }
+
+        static NetworkPrefix NetworkPrefixOf(EndPoint? remote, int ipv4, int ipv6)
+            => NetworkPrefix.Of((remote as IPEndPoint)?.Address ?? IPAddress.None, ipv4, ipv6);
+    }
+
+    private async Task RunAsync(Socket socket, ListenerAdmission.Entry entry, CancellationToken token)
     {
         await Task.Yield();
         var remote = socket.RemoteEndPoint;
@@ -232,10 +289,20 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
             }
 
             var settings = new JsonRpcSessionSettings { RemoteEndPoint = remote, RequestHandler = _handler, RequestTimeout = _options.RequestTimeout };
-            session = _sessionFactory is JsonRpcSessionFactory ours
-                ? ours.Create(stream, settings, _options.IdleTimeout)
-                : _sessionFactory.Create(stream, settings);
-            await session.Completion.WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (_sessionFactory is JsonRpcSessionFactory ours)
+            {
+                var created = ours.Create(stream, settings, _options.IdleTimeout);
+                entry.Session = created;
+                session = created;
+            }
+            else
+            {
+                session = _sessionFactory.Create(stream, settings);
+            }
+
+            // Stopping the listener, or making room for a newcomer, ends the session.
+            using var end = CancellationTokenSource.CreateLinkedTokenSource(token, entry.Evicted);
+            await session.Completion.WaitAsync(end.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         catch (Exception ex) when (session is null)
         {
@@ -254,6 +321,11 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
             else
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            lock (_gate)
+            {
+                _admission.Remove(entry);
             }
 
             Interlocked.Decrement(ref _sessionCount);

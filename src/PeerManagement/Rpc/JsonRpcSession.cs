@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.ExceptionServices;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
@@ -23,20 +22,19 @@ namespace PeerManagement;
 /// goes on; an answer with an unknown id is dropped (it is usually the late answer to a timed-out request);
 /// an answer that is not JSON-RPC 2.0 or has neither <c>result</c> nor a well-formed <c>error</c> fails its
 /// request with <see cref="JsonRpcProtocolException"/>.
+/// What a remote party can make a session hold is bounded (see <see cref="JsonRpcSessionLimits"/>): writes have a
+/// deadline and unsent bytes a cap (<see cref="JsonRpcMessageWriter"/>); calls and bytes in flight stop reading
+/// while at their bound (<see cref="SessionWorkBudget"/>); batches are capped and answered within a small multiple
+/// of their size (<see cref="JsonRpcBatchRules"/>); closing waits a short grace, then closes the transport.
 /// </remarks>
 internal sealed class JsonRpcSession : IJsonRpcSession
 {
-    /// <summary>At most this many incoming calls are handled at once; further reading waits for a slot.</summary>
-    internal const int MaxConcurrentIncomingCalls = 16;
-
     private const int ReadBufferSize = 16 * 1024;
 
     /// <summary>Lines longer than this are parsed into pooled memory, and answers to parsing requests read in place.</summary>
     private const int InPlaceThreshold = 64 * 1024;
     private const string VersionText = "2.0";
 
-    // Text is written as UTF-8, not as \u escapes: the stream is not HTML, and escapes would triple non-Latin text.
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
     private static readonly JsonEncodedText JsonRpcName = JsonEncodedText.Encode("jsonrpc");
@@ -52,10 +50,9 @@ internal sealed class JsonRpcSession : IJsonRpcSession
 
     private readonly Stream _stream;
     private readonly PipeReader _reader;
-    private readonly PipeWriter _writer;
-    private readonly Utf8JsonWriter _jsonWriter;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly SemaphoreSlim _callSlots = new(MaxConcurrentIncomingCalls, MaxConcurrentIncomingCalls);
+    private readonly JsonRpcMessageWriter _output;
+    private readonly SessionWorkBudget _budget;
+    private readonly JsonRpcSessionLimits _limits;
     private readonly Lock _gate = new();
     private readonly Dictionary<long, PendingRequest> _pending = [];
     private readonly CancellationTokenSource _lifetime = new();
@@ -69,6 +66,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     private readonly ITimer? _idleTimer;
     private readonly Task _readLoop;
     private long _nextId;
+    private long _lastActivity;
     private bool _closed;
     private int _disposed;
 
@@ -79,8 +77,10 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         int maxMessageBytes,
         TimeProvider timeProvider,
         ILogger logger,
-        TimeSpan? idleTimeout = null)
+        TimeSpan? idleTimeout = null,
+        JsonRpcSessionLimits? limits = null)
     {
+        _limits = limits ?? JsonRpcSessionLimits.Default;
         _stream = stream;
         _handler = settings.RequestHandler;
         RemoteEndPoint = settings.RemoteEndPoint;
@@ -90,8 +90,9 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         _logger = logger;
         _idleTimeout = idleTimeout ?? Timeout.InfiniteTimeSpan;
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: 1024, leaveOpen: true));
-        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-        _jsonWriter = new Utf8JsonWriter(_writer, WriterOptions);
+        _output = new JsonRpcMessageWriter(stream, timeProvider, _limits.WriteTimeout, _limits.MaxUnsentBytes, error => Close(error));
+        _budget = new SessionWorkBudget(_limits.MaxCallsInFlight, _limits.MaxBytesInFlight);
+        _lastActivity = timeProvider.GetTimestamp();
         if (_idleTimeout != Timeout.InfiniteTimeSpan)
         {
             _idleTimer = timeProvider.CreateTimer(static s => ((JsonRpcSession)s!).OnIdle(), this, _idleTimeout, Timeout.InfiniteTimeSpan);
@@ -105,6 +106,18 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     public IDictionary<string, object?> Items { get; } = new ConcurrentDictionary<string, object?>(StringComparer.Ordinal);
 
     public Task Completion => _completion.Task;
+
+    /// <summary>When the remote party last sent a valid request or an answer to ours (a <see cref="TimeProvider"/> timestamp).</summary>
+    internal long LastActivity => Interlocked.Read(ref _lastActivity);
+
+    /// <summary>Incoming calls being handled now, each call of a batch counted (for tests).</summary>
+    internal int CallsInFlight => _budget.CallsInFlight;
+
+    /// <summary>Bytes of received messages not yet answered (for tests).</summary>
+    internal long BytesInFlight => _budget.BytesInFlight;
+
+    /// <summary>Bytes of ours waiting to be sent (for tests).</summary>
+    internal long UnsentBytes => _output.UnsentBytes;
 
     /// <summary>The number of requests waiting for an answer (for tests).</summary>
     internal int PendingCount
@@ -219,37 +232,34 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         }
 
         Close(null, disposing: true);
-        await _readLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
-        // Wait for the calls still being handled (their token is cancelled), then release the stream.
-        for (var i = 0; i < MaxConcurrentIncomingCalls; i++)
+        // A short grace for the last answers and the cancelled handlers; after it the transport is closed whatever
+        // the remote party does, which ends a write it stalls.
+        var settled = Task.WhenAll(_readLoop, _budget.WhenIdle(), _output.WhenDrained());
+        if (!settled.IsCompleted)
         {
-            await _callSlots.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await settled.WaitAsync(_limits.CloseGrace, _timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (TimeoutException)
+            {
+                // The remote party does not read, or a handler ignores cancellation: close anyway.
+            }
         }
 
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        _output.Close(ClosedException());
         try
         {
-            await _reader.CompleteAsync().ConfigureAwait(false);
-            await _writer.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or NotSupportedException)
-        {
-            // Completing flushes what a failed write left behind, into a stream that may be gone: nothing to save.
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-
-        try
-        {
-            await _stream.DisposeAsync().ConfigureAwait(false);
+            _stream.Dispose();
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
         {
             // Closing a broken stream; the session is closed either way.
         }
+
+        await _readLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _reader.CompleteAsync().ConfigureAwait(false);
         _idleTimer?.Dispose();
     }
 
@@ -406,51 +416,32 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             ? new JsonRpcProtocolException(protocol.Message, protocol)
             : new IOException("The JSON-RPC session is closed.", _completion.Task.Exception?.InnerException);
 
-    /// <summary>Writes one message, then a newline, under the write lock.</summary>
-    private async ValueTask WriteAsync<TState>(TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken = default)
+    /// <summary>Writes one message, then a newline; completes when it is sent.</summary>
+    private ValueTask WriteAsync<TState>(TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _closed))
         {
-            throw ClosedException();
+            return ValueTask.FromException(ClosedException());
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        var written = _output.WriteAsync(state, write);
+        return written.IsCompletedSuccessfully ? written : AwaitWrittenAsync(written);
+    }
+
+    private async ValueTask AwaitWrittenAsync(ValueTask written)
+    {
         try
         {
-            if (Volatile.Read(ref _closed))
-            {
-                throw ClosedException();
-            }
-
-            try
-            {
-                _jsonWriter.Reset(_writer);
-                write(_jsonWriter, state);
-                _jsonWriter.Flush();
-                _writer.GetSpan(1)[0] = (byte)'\n';
-                _writer.Advance(1);
-
-                // Only the session's lifetime may stop a flush half-way: a cut message would break the framing.
-                var flush = await _writer.FlushAsync(_lifetime.Token).ConfigureAwait(false);
-                if (flush.IsCompleted)
-                {
-                    throw new IOException("The remote party no longer reads.");
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !_lifetime.IsCancellationRequested)
-            {
-                var error = ex as IOException ?? new IOException("Writing to the JSON-RPC stream failed.", ex);
-                Close(error);
-                throw error;
-            }
+            await written.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not IOException and not JsonRpcProtocolException)
         {
-            throw ClosedException();
-        }
-        finally
-        {
-            _writeLock.Release();
+            throw new IOException("Writing to the JSON-RPC stream failed.", ex);
         }
     }
 
@@ -558,31 +549,60 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             return;
         }
 
-        _idleTimer?.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
-        if (!TryParse(line, out var root, out var parseError))
+        // Refused before it is parsed: building a huge batch would cost many times its own size.
+        if (JsonRpcBatchRules.LooksLikeBatch(line) && JsonRpcBatchRules.HasMoreItemsThan(line, _limits.MaxBatchCalls))
         {
-            await TrySendErrorAsync(default, JsonRpcErrorCodes.ParseError, "Parse error").ConfigureAwait(false);
-            throw new JsonRpcProtocolException($"The remote party sent a message that is not JSON: {parseError}");
-        }
-
-        if (root.ValueKind == JsonValueKind.Undefined)
-        {
-            // An answer already handed to its request.
+            Log.BatchTooLarge(_logger, RemoteEndPoint, _limits.MaxBatchCalls);
+            await TrySendErrorAsync(default, JsonRpcErrorCodes.InvalidRequest, "Batch too large").ConfigureAwait(false);
             return;
         }
 
-        if (root.ValueKind == JsonValueKind.Object)
+        // A parsed message is held until it is answered: reading waits while the session holds its bound.
+        var bytes = line.Length;
+        await _budget.AcquireAsync(0, bytes, token).ConfigureAwait(false);
+        var handedOver = false;
+        try
         {
-            await ProcessMessageAsync(root, token).ConfigureAwait(false);
+            if (!TryParse(line, out var root, out var parseError))
+            {
+                await TrySendErrorAsync(default, JsonRpcErrorCodes.ParseError, "Parse error").ConfigureAwait(false);
+                throw new JsonRpcProtocolException($"The remote party sent a message that is not JSON: {parseError}");
+            }
+
+            if (root.ValueKind == JsonValueKind.Undefined)
+            {
+                // An answer already handed to its request.
+                return;
+            }
+
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                handedOver = await ProcessMessageAsync(root, bytes, token).ConfigureAwait(false);
+            }
+            else if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0)
+            {
+                handedOver = true;
+                await ProcessBatchAsync(root, bytes, token).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendInvalidRequestAsync(default, "a message must be an object or a non-empty array").ConfigureAwait(false);
+            }
         }
-        else if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0)
+        finally
         {
-            await ProcessBatchAsync(root, token).ConfigureAwait(false);
+            if (!handedOver)
+            {
+                _budget.Release(0, bytes);
+            }
         }
-        else
-        {
-            await SendInvalidRequestAsync(default, "a message must be an object or a non-empty array").ConfigureAwait(false);
-        }
+    }
+
+    /// <summary>Only valid requests and answers to ours count as activity: white space, <c>{}</c> and junk keep no session alive.</summary>
+    private void MarkActive()
+    {
+        Interlocked.Exchange(ref _lastActivity, _timeProvider.GetTimestamp());
+        _idleTimer?.Change(_idleTimeout, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -697,17 +717,19 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             _pending.Remove(id);
         }
 
+        MarkActive();
         request.Complete(parsed.Result);
         return true;
     }
 
-    private async ValueTask ProcessMessageAsync(JsonElement message, CancellationToken token)
+    /// <summary>Handles one message; returns <see langword="true"/> when a call took over the message's bytes.</summary>
+    private async ValueTask<bool> ProcessMessageAsync(JsonElement message, long bytes, CancellationToken token)
     {
         var parsed = Classify(message);
         if (parsed.IsResponse)
         {
             HandleResponse(parsed);
-            return;
+            return false;
         }
 
         if (parsed.Invalid is { } reason)
@@ -718,13 +740,14 @@ internal sealed class JsonRpcSession : IJsonRpcSession
                 parsed.IsResponse = true;
                 parsed.Invalid = "it has neither a result nor an error";
                 HandleResponse(parsed);
-                return;
+                return false;
             }
 
             await SendInvalidRequestAsync(parsed.Id, reason).ConfigureAwait(false);
-            return;
+            return false;
         }
 
+        MarkActive();
         if (_handler is null)
         {
             if (!parsed.IsNotification)
@@ -732,17 +755,21 @@ internal sealed class JsonRpcSession : IJsonRpcSession
                 await TrySendErrorAsync(parsed.Id, JsonRpcErrorCodes.MethodNotFound, "Method not found").ConfigureAwait(false);
             }
 
-            return;
+            return false;
         }
 
-        await _callSlots.WaitAsync(token).ConfigureAwait(false);
-        _ = HandleCallAsync(parsed, token);
+        await _budget.AcquireAsync(1, 0, token).ConfigureAwait(false);
+        _ = HandleCallAsync(parsed, bytes, token);
+        return true;
     }
 
-    private async ValueTask ProcessBatchAsync(JsonElement batch, CancellationToken token)
+    /// <summary>Handles a batch; owns the batch's <paramref name="bytes"/> in the budget and gives them back when it is answered.</summary>
+    private async ValueTask ProcessBatchAsync(JsonElement batch, long bytes, CancellationToken token)
     {
         List<ParsedMessage>? calls = null;
         List<(JsonElement Id, int Code, string Message)>? errors = null;
+        long errorBytes = 0;
+        var active = false;
         foreach (var item in batch.EnumerateArray())
         {
             var parsed = item.ValueKind == JsonValueKind.Object
@@ -752,26 +779,48 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             {
                 HandleResponse(parsed);
             }
-            else if (parsed.Invalid is { } reason)
+            else if (parsed.Invalid is not null)
             {
-                Log.InvalidMessage(_logger, RemoteEndPoint, JsonRpcErrorCodes.InvalidRequest, reason);
                 (errors ??= []).Add((parsed.Id, JsonRpcErrorCodes.InvalidRequest, "Invalid request"));
+                errorBytes += JsonRpcBatchRules.ErrorBytes(parsed.Id);
             }
             else if (_handler is null)
             {
+                active = true;
                 if (!parsed.IsNotification)
                 {
                     (errors ??= []).Add((parsed.Id, JsonRpcErrorCodes.MethodNotFound, "Method not found"));
+                    errorBytes += JsonRpcBatchRules.ErrorBytes(parsed.Id);
                 }
             }
             else
             {
+                active = true;
                 (calls ??= []).Add(parsed);
             }
         }
 
+        if (active)
+        {
+            MarkActive();
+        }
+
+        if (errors is not null && errorBytes > JsonRpcBatchRules.ErrorBudget(bytes))
+        {
+            // The errors would outweigh the request: one error answers the whole batch, and none of it is handled.
+            _budget.Release(0, bytes);
+            await SendInvalidRequestAsync(default, $"a batch of {errors.Count} bad items, whose errors would outweigh the batch").ConfigureAwait(false);
+            return;
+        }
+
+        if (errors is not null)
+        {
+            Log.InvalidMessage(_logger, RemoteEndPoint, JsonRpcErrorCodes.InvalidRequest, $"a batch with {errors.Count} items answered with an error");
+        }
+
         if (calls is null)
         {
+            _budget.Release(0, bytes);
             if (errors is not null)
             {
                 await TryWriteAsync(errors, static (w, e) =>
@@ -789,11 +838,38 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             return;
         }
 
-        await _callSlots.WaitAsync(token).ConfigureAwait(false);
-        _ = HandleBatchAsync(calls, errors, token);
+        // The calls run side by side, each holding one call of the budget, so rate-limit delays overlap instead of
+        // adding up; the dispatcher holds one share of the batch until every call is started.
+        var run = new BatchRun(errors, calls.Count);
+        var dispatched = 0;
+        var failed = true;
+        try
+        {
+            for (; dispatched < calls.Count; dispatched++)
+            {
+                await _budget.AcquireAsync(1, 0, token).ConfigureAwait(false);
+                _ = RunBatchCallAsync(run, dispatched, calls[dispatched], bytes, token);
+            }
+
+            failed = false;
+        }
+        finally
+        {
+            if (run.Complete(calls.Count - dispatched + 1))
+            {
+                if (failed)
+                {
+                    _budget.Release(0, bytes);
+                }
+                else
+                {
+                    await FinishBatchAsync(run, bytes).ConfigureAwait(false);
+                }
+            }
+        }
     }
 
-    private async Task HandleCallAsync(ParsedMessage call, CancellationToken token)
+    private async Task HandleCallAsync(ParsedMessage call, long bytes, CancellationToken token)
     {
         try
         {
@@ -805,50 +881,44 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         }
         finally
         {
-            _callSlots.Release();
+            _budget.Release(1, bytes);
         }
     }
 
-    private async Task HandleBatchAsync(List<ParsedMessage> calls, List<(JsonElement Id, int Code, string Message)>? errors, CancellationToken token)
+    private async Task RunBatchCallAsync(BatchRun run, int index, ParsedMessage call, long bytes, CancellationToken token)
     {
         try
         {
-            var answers = new List<Answer>(calls.Count + (errors?.Count ?? 0));
-            foreach (var error in errors ?? [])
-            {
-                answers.Add(new Answer(error.Id, null, error.Code, error.Message, null));
-            }
+            run.SetAnswer(index, await InvokeHandlerAsync(call, token).ConfigureAwait(false));
+        }
+        finally
+        {
+            _budget.Release(1, 0);
+        }
 
-            // One call after the other: a batch of thousands of calls must not start thousands of handlers at once.
-            foreach (var call in calls)
-            {
-                if (await InvokeHandlerAsync(call, token).ConfigureAwait(false) is { } answer)
-                {
-                    answers.Add(answer);
-                }
-            }
+        if (run.Complete(1))
+        {
+            await FinishBatchAsync(run, bytes).ConfigureAwait(false);
+        }
+    }
 
-            if (answers.Count > 0)
+    private async ValueTask FinishBatchAsync(BatchRun run, long bytes)
+    {
+        try
+        {
+            if (run.HasAnswers)
             {
-                await TryWriteAsync(answers, static (w, list) =>
+                await TryWriteAsync(run, static (w, r) =>
                 {
                     w.WriteStartArray();
-                    foreach (var answer in list)
-                    {
-                        WriteAnswer(w, answer);
-                    }
-
+                    r.WriteAnswers(w);
                     w.WriteEndArray();
                 }).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // The session closed while the batch was handled.
-        }
         finally
         {
-            _callSlots.Release();
+            _budget.Release(0, bytes);
         }
     }
 
@@ -908,6 +978,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
             return;
         }
 
+        MarkActive();
         if (response.Invalid is { } reason)
         {
             request.Fail(new JsonRpcProtocolException($"The answer to '{request.Method}' is not valid JSON-RPC 2.0: {reason}."));
@@ -1079,6 +1150,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         if (!disposing)
         {
             // Closing the stream tells the remote side and unblocks a pending read or write.
+            _output.Close(failure);
             try
             {
                 _stream.Dispose();
@@ -1104,6 +1176,45 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     }
 
     private sealed record Answer(JsonElement Id, JsonNode? Result, int ErrorCode, string? ErrorMessage, JsonElement? ErrorData);
+
+    /// <summary>The answers of one batch, filled in as its calls end; the last to end writes them.</summary>
+    private sealed class BatchRun
+    {
+        private readonly Answer?[] _answers;
+        private readonly int _offset;
+        private int _remaining;
+
+        public BatchRun(List<(JsonElement Id, int Code, string Message)>? errors, int calls)
+        {
+            _offset = errors?.Count ?? 0;
+            _answers = new Answer?[_offset + calls];
+            for (var i = 0; i < _offset; i++)
+            {
+                var (id, code, message) = errors![i];
+                _answers[i] = new Answer(id, null, code, message, null);
+            }
+
+            _remaining = calls + 1;
+        }
+
+        public bool HasAnswers => Array.Exists(_answers, a => a is not null);
+
+        public void SetAnswer(int call, Answer? answer) => Volatile.Write(ref _answers[_offset + call], answer);
+
+        /// <summary>Counts <paramref name="shares"/> as ended; <see langword="true"/> for the last.</summary>
+        public bool Complete(int shares) => Interlocked.Add(ref _remaining, -shares) == 0;
+
+        public void WriteAnswers(Utf8JsonWriter writer)
+        {
+            foreach (var answer in _answers)
+            {
+                if (answer is not null)
+                {
+                    WriteAnswer(writer, answer);
+                }
+            }
+        }
+    }
 
     /// <summary>A request waiting for its answer, its timeout and its caller's cancellation.</summary>
     private sealed class PendingRequest(JsonRpcSession session, long id, string method)

@@ -7,7 +7,10 @@ namespace PeerManagement;
 /// <summary>
 /// The default <see cref="IJsonRpcSessionFactory"/>: JSON-RPC 2.0, one message per line (<c>\n</c> written,
 /// <c>\r\n</c> accepted), batches, a hard bound of <see cref="PeerManagementOptions.MaxMessageBytes"/> per
-/// line and <see cref="PeerManagementOptions.RequestTimeout"/> per request unless the settings give another.
+/// line and <see cref="PeerManagementOptions.RequestTimeout"/> per request unless the settings give another; every
+/// write has the deadline <see cref="PeerManagementOptions.WriteTimeout"/>, and the work a remote party can queue is
+/// bounded (<see cref="PeerManagementOptions.MaxBatchCalls"/>, <see cref="PeerManagementOptions.MaxCallsInFlight"/>,
+/// <see cref="PeerManagementOptions.MaxBytesInFlight"/>, <see cref="PeerManagementOptions.MaxUnsentBytes"/>).
 /// </summary>
 public sealed class JsonRpcSessionFactory : IJsonRpcSessionFactory
 {
@@ -49,6 +52,6 @@ public sealed class JsonRpcSessionFactory : IJsonRpcSessionFactory
         }
 
         var options = _options.Value;
-        return new JsonRpcSession(stream, settings, options.RequestTimeout, options.MaxMessageBytes, _timeProvider, _logger, idleTimeout);
+        return new JsonRpcSession(stream, settings, options.RequestTimeout, options.MaxMessageBytes, _timeProvider, _logger, idleTimeout, JsonRpcSessionLimits.From(options));
     }
 }

@@ -154,7 +154,7 @@ public class PeerManagerScheduleTests
             [
                 Loaded("doomsday.example.org") with { LastGood = endOfTime, LastTry = endOfTime, TryCount = 2 },
                 Loaded("ahead.example.org") with { LastGood = now + TimeSpan.FromDays(365) },
-                Loaded("negative.example.org") with { TryCount = -5, LastTry = now - TimeSpan.FromMinutes(1) },
+                Loaded("negative.example.org") with { TryCount = -5, LastGood = now - TimeSpan.FromMinutes(10), LastTry = now - TimeSpan.FromMinutes(10) },
                 Loaded("skewed.example.org") with { LastGood = now + TimeSpan.FromMinutes(2) },
             ],
             DiscoveryHarness.Token);
@@ -171,6 +171,7 @@ public class PeerManagerScheduleTests
         h.Record("ahead.example.org")!.LastGood.Should().BeNull("a last-good time a year ahead would keep the peer good and unchecked forever");
         h.Status("ahead.example.org").Should().Be(PeerStatus.Never);
         h.Record("negative.example.org")!.TryCount.Should().Be(0);
+        h.Due("negative.example.org").Should().Be(now + TimeSpan.FromMinutes(160), "no failed try: checked when it is about to go stale");
         h.Record("skewed.example.org")!.LastGood.Should().Be(now + TimeSpan.FromMinutes(2), "a small clock skew is believed");
         h.LogsWithId(140).Should().HaveCount(3);
         h.Due("doomsday.example.org").Should().Be(now + TimeSpan.FromMinutes(20), "two failed tries wait Wakeup × 4, from now as the last try is unknown");

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace PeerManagement.Tests.RateLimiting;
 
-public sealed class RateLimitingJsonRpcRequestHandlerTests : IDisposable
+public sealed partial class RateLimitingJsonRpcRequestHandlerTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
     private readonly CountingHandler _inner = new();

@@ -10,7 +10,7 @@ using PeerManagement.Tests.Connectivity;
 
 namespace PeerManagement.Tests.Rpc;
 
-public class JsonRpcListenerTests
+public partial class JsonRpcListenerTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly PeerManagementOptions _peerOptions = new();
@@ -23,13 +23,15 @@ public class JsonRpcListenerTests
     {
         "whoami" => call.Session.RemoteEndPoint?.ToString(),
         "add" => call.Parameters[0].GetInt32() + call.Parameters[1].GetInt32(),
+        "big" => new string('x', 1024 * 1024),
         _ => throw new JsonRpcException(JsonRpcErrorCodes.MethodNotFound, "Method not found"),
     });
 
     [Fact]
     public async Task Two_hundred_concurrent_sessions_each_see_their_own_remote_address()
     {
-        await using var listener = await StartAsync(new JsonRpcListenerOptions());
+        // All from 127.0.0.1: the per-address and per-network caps are raised for this test.
+        await using var listener = await StartAsync(new JsonRpcListenerOptions { MaxSessionsPerAddress = 200, MaxSessionsPerNetwork = 200 });
 
         var clients = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ =>
         {

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace PeerManagement.Tests.Rpc;
 
-public class JsonRpcSessionTests
+public partial class JsonRpcSessionTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
     private readonly JsonRpcTestKit _kit = new();
@@ -728,7 +728,7 @@ public class JsonRpcSessionTests
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref peak, now);
-            if (now >= JsonRpcSession.MaxConcurrentIncomingCalls)
+            if (now >= new PeerManagementOptions().MaxCallsInFlight)
             {
                 full.TrySetResult();
             }
@@ -747,14 +747,14 @@ public class JsonRpcSessionTests
             // Every slot is taken and 184 calls wait: the bound must hold while they do.
             await full.Task.WaitAsync(Token);
             await send;
-            Volatile.Read(ref running).Should().Be(JsonRpcSession.MaxConcurrentIncomingCalls);
+            Volatile.Read(ref running).Should().Be(new PeerManagementOptions().MaxCallsInFlight);
             release.SetResult();
             for (var i = 0; i < 200; i++)
             {
                 await peer.ReadMessageAsync();
             }
 
-            peak.Should().BeLessThanOrEqualTo(JsonRpcSession.MaxConcurrentIncomingCalls);
+            peak.Should().BeLessThanOrEqualTo(new PeerManagementOptions().MaxCallsInFlight);
         }
 
         static void InterlockedMax(ref int target, int value)

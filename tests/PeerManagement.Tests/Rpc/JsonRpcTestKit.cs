@@ -5,13 +5,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Nerdbank.Streams;
+using PeerManagement.TestUtilities.Time;
 
 namespace PeerManagement.Tests.Rpc;
 
 /// <summary>Builds sessions over in-memory duplex pipes, with a fake clock.</summary>
 internal sealed class JsonRpcTestKit
 {
-    public FakeTimeProvider Time { get; } = new();
+    public WatchedTimeProvider Time { get; } = new();
 
     public PeerManagementOptions Options { get; } = new();
 
