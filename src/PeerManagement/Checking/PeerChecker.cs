@@ -266,7 +266,8 @@ internal sealed class PeerChecker(
     private DateTimeOffset? ApplyFailure(PeerHost host, PeerVerificationResult result, DateTimeOffset startTime)
     {
         var bad = result.Outcome == PeerCheckOutcome.Bad;
-        var (updated, forgotten) = table.RecordFailure(host, result.Reason!, bad, startTime, schedule.ShouldForget);
+        var operatorPeer = Admission?.IsOperatorPeer(host) == true;
+        var (updated, forgotten) = table.RecordFailure(host, result.Reason!, bad, startTime, r => schedule.ShouldForget(r, operatorPeer));
         if (updated is null)
         {
             return null;
@@ -283,10 +284,17 @@ internal sealed class PeerChecker(
             return null;
         }
 
-        var next = schedule.AfterFailure(updated.TryCount, timeProvider.GetUtcNow());
+        var next = schedule.AfterFailure(updated.TryCount, timeProvider.GetUtcNow(), operatorPeer);
+        var delay = schedule.Backoff(updated.TryCount, operatorPeer);
         if (!bad)
         {
-            Log.PeerTryFailed(logger, host.Value, result.Reason!, updated.TryCount, schedule.Backoff(updated.TryCount));
+            Log.PeerTryFailed(logger, host.Value, result.Reason!, updated.TryCount, delay);
+        }
+
+        if (operatorPeer && table.GetInfo().Good == 0)
+        {
+            // Discovery has nothing to go on but its seeds: say so where an operator looks.
+            Log.WaitingForSeeds(logger, host.Value, result.Reason!, delay);
         }
 
         return next;

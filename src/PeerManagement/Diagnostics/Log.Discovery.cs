@@ -86,6 +86,12 @@ internal static partial class Log
     [LoggerMessage(143, LogLevel.Warning, "server.add_peer is over its budget of {Budget} new peers per {Interval}; refusing announcements until it refills")]
     public static partial void AddPeerBudgetExhausted(ILogger logger, int budget, TimeSpan interval);
 
+    [LoggerMessage(144, LogLevel.Warning, "No peer is good yet: waiting for the seeds. {Host} did not answer ({Reason}); trying it again in {Delay}")]
+    public static partial void WaitingForSeeds(ILogger logger, string host, string reason, TimeSpan delay);
+
+    [LoggerMessage(145, LogLevel.Information, "Stored entry of our own identity {Host} had ports {StoredPorts}; it takes the ports we announce now, {Ports}")]
+    public static partial void StoredIdentityPortsReplaced(ILogger logger, string host, string storedPorts, string ports);
+
     [LoggerMessage(400, LogLevel.Information, "Blacklist refreshed: {Count} entries ({Skipped} unreadable skipped)")]
     public static partial void BlacklistRefreshed(ILogger logger, int count, int skipped);
 

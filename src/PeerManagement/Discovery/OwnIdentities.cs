@@ -41,6 +41,9 @@ internal sealed class OwnIdentities
 
     public bool Contains(PeerHost host) => _hosts.Contains(host);
 
+    /// <summary>Our identity of <paramref name="host"/>, or <see langword="null"/> when it is not ours.</summary>
+    public PeerRealName? Find(PeerHost host) => _hosts.Contains(host) ? All.First(i => i.Host == host) : null;
+
     /// <summary>The identity to announce to <paramref name="peer"/>: an onion one to an onion peer when we have one, else the clearnet one.</summary>
     public PeerRealName? ToAnnounceTo(PeerHost peer)
         => peer.IsOnion ? All.FirstOrDefault(i => i.Host.IsOnion) ?? Clearnet : Clearnet;

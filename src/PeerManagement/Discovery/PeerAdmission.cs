@@ -18,6 +18,14 @@ internal sealed class PeerAdmission(
     TimeProvider timeProvider,
     ILogger logger)
 {
+    private readonly HashSet<PeerHost> _operatorPeers = OperatorPeers(options);
+
+    /// <summary>
+    /// Whether <paramref name="host"/> is one of the operator's peers — a configured seed or one of our own
+    /// identities — which are never forgotten and are retried at least hourly.
+    /// </summary>
+    public bool IsOperatorPeer(PeerHost host) => _operatorPeers.Contains(host);
+
     /// <summary>
     /// Notes candidates from one source: drops the unacceptable ones (see <see cref="RejectReason"/>); for a known
     /// peer with other ports (when <paramref name="checkPorts"/>), remembers them and wakes its check; adds the new
@@ -157,6 +165,20 @@ internal sealed class PeerAdmission(
         }
 
         NotePeers(seeds, PeerSources.Seed, checkPorts: false, capped: false);
+    }
+
+    private static HashSet<PeerHost> OperatorPeers(PeerManagementOptions options)
+    {
+        var hosts = new HashSet<PeerHost>();
+        foreach (var text in options.SeedPeers.Concat(options.Identities))
+        {
+            if (PeerRealName.TryParse(text.AsSpan(), options.DefaultPorts, out var name, out _))
+            {
+                hosts.Add(name.Host);
+            }
+        }
+
+        return hosts;
     }
 
     /// <summary>Seeds, admin adds and our own identities come from the operator, not from strangers.</summary>

@@ -104,7 +104,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         _admission = new PeerAdmission(table, _options, _scheduler, _blacklist, proxy, random, timeProvider, _logger);
         _checker.Admission = _admission;
         _checker.Scheduler = _scheduler;
-        _loader = new StoredPeersLoader(store, table, _scheduler, schedule, _options.MaxPeers, timeProvider, _logger);
+        _loader = new StoredPeersLoader(store, table, _identities, _scheduler, schedule, _options.MaxPeers, timeProvider, _logger);
         _blacklistRefresher = new BlacklistRefresher(_blacklist, table, _scheduler, _options.BlacklistRefreshInterval, timeProvider, _logger);
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, _options, timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);

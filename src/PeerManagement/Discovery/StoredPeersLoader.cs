@@ -10,6 +10,7 @@ namespace PeerManagement;
 internal sealed class StoredPeersLoader(
     IPeerStore store,
     PeerTable table,
+    OwnIdentities identities,
     PeerCheckScheduler scheduler,
     CheckSchedule schedule,
     int maxPeers,
@@ -52,7 +53,7 @@ internal sealed class StoredPeersLoader(
                 continue;
             }
 
-            var record = WithPlausibleHistory(loaded, now);
+            var record = WithOurPorts(WithPlausibleHistory(loaded, now));
             if (!table.TryAdd(record))
             {
                 continue;
@@ -68,6 +69,21 @@ internal sealed class StoredPeersLoader(
         }
 
         Log.PeersLoaded(logger, records?.Count ?? 0, added);
+    }
+
+    /// <summary>
+    /// A stored entry of one of our own identities takes the ports we announce now: a node restarted on another
+    /// port must not keep checking (and telling others of) itself at the old one.
+    /// </summary>
+    private PeerRecord WithOurPorts(PeerRecord record)
+    {
+        if (identities.Find(record.Host) is not { } own || own.Ports == record.Ports)
+        {
+            return record;
+        }
+
+        Log.StoredIdentityPortsReplaced(logger, record.Host.Value, record.Ports.ToString(), own.Ports.ToString());
+        return record with { Ports = own.Ports };
     }
 
     /// <summary>

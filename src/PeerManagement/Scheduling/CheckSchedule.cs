@@ -3,7 +3,9 @@ namespace PeerManagement;
 /// <summary>
 /// When a peer is checked, as pure functions of its record and the time: the first check of a loaded peer, the
 /// re-check of a good one, the back-off after failures, and when a failing peer is forgotten. It holds no state
-/// and calls nothing: the scheduler only queues what it answers.
+/// and calls nothing: the scheduler only queues what it answers. The operator's peers (the seeds and our own
+/// identities) are never forgotten, and their back-off stops growing at <see cref="MaxOperatorBackoff"/>, so a
+/// node whose seeds are not up yet keeps trying them.
 /// </summary>
 /// <param name="StaleAfter">How long a success keeps a peer good.</param>
 /// <param name="Wakeup">The back-off unit: the n-th failure in a row waits <c>Wakeup × 2^n</c>.</param>
@@ -13,6 +15,9 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
 {
     /// <summary>The longest back-off: beyond it, doubling only risks overflow.</summary>
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromDays(3650);
+
+    /// <summary>The longest wait between two tries of a seed or of our own identity.</summary>
+    public static readonly TimeSpan MaxOperatorBackoff = TimeSpan.FromHours(1);
 
     /// <summary>The schedule of the discovery settings.</summary>
     public static CheckSchedule From(PeerManagementOptions options)
@@ -49,26 +54,35 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
     public DateTimeOffset AfterGood(DateTimeOffset now) => AddSaturating(now, GoodRecheckDelay);
 
     /// <summary>When a peer whose record shows <paramref name="tries"/> failures in a row is checked again.</summary>
-    public DateTimeOffset AfterFailure(int tries, DateTimeOffset now) => AddSaturating(now, Backoff(tries));
+    /// <param name="tries">The failures in a row.</param>
+    /// <param name="now">The time of the failure.</param>
+    /// <param name="operatorPeer">Whether it is a seed or our own identity (its back-off is capped).</param>
+    public DateTimeOffset AfterFailure(int tries, DateTimeOffset now, bool operatorPeer = false)
+        => AddSaturating(now, Backoff(tries, operatorPeer));
 
     /// <summary>When a check that could not run (no proxy known) is tried again; it does not count as a try.</summary>
     public DateTimeOffset AfterSkip(DateTimeOffset now) => AddSaturating(now, Wakeup);
 
-    /// <summary><c>Wakeup × 2^tries</c>, capped so that it cannot overflow.</summary>
-    public TimeSpan Backoff(int tries)
+    /// <summary><c>Wakeup × 2^tries</c>, capped so that it cannot overflow, and at <see cref="MaxOperatorBackoff"/> for the operator's peers.</summary>
+    public TimeSpan Backoff(int tries, bool operatorPeer = false)
     {
         var factor = Math.Pow(2, Math.Clamp(tries, 0, 40));
-        var ticks = Math.Min(Wakeup.Ticks * factor, MaxBackoff.Ticks);
-        return TimeSpan.FromTicks((long)ticks);
+        var cap = operatorPeer ? Math.Max(MaxOperatorBackoff.Ticks, Wakeup.Ticks) : MaxBackoff.Ticks;
+        return TimeSpan.FromTicks((long)Math.Min(Wakeup.Ticks * factor, cap));
     }
 
     /// <summary>
     /// Whether a peer is forgotten, given its record after a failed or bad try: after
     /// <see cref="ForgetAfterTriesOnceGood"/> failures if it was once good and is not bad, otherwise after
-    /// <see cref="ForgetAfterTries"/>.
+    /// <see cref="ForgetAfterTries"/>. The operator's peers are never forgotten.
     /// </summary>
-    public bool ShouldForget(PeerRecord afterFailure)
+    public bool ShouldForget(PeerRecord afterFailure, bool operatorPeer = false)
     {
+        if (operatorPeer)
+        {
+            return false;
+        }
+
         var limit = afterFailure.LastGood is not null && !afterFailure.IsBad ? ForgetAfterTriesOnceGood : ForgetAfterTries;
         return afterFailure.TryCount >= limit;
     }

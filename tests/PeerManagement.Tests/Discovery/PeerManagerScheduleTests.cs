@@ -88,7 +88,8 @@ public class PeerManagerScheduleTests
     [Fact]
     public async Task The_scheduler_retries_failures_on_the_backoff_and_then_forgets()
     {
-        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        // A peer heard of from another node: seeds are never forgotten (see the seed test below).
+        await using var h = new DiscoveryHarness();
         h.AddPeer(PeerA, p => p.Failing("server.version"));
         var forgotten = new TaskCompletionSource();
         h.Manager.StatusChanged += (_, change) =>
@@ -99,6 +100,7 @@ public class PeerManagerScheduleTests
             }
         };
         await h.Manager.StartAsync(DiscoveryHarness.Token);
+        h.Manager.NotePeers([PeerRealName.Parse(PeerA + " s t", DefaultPorts.BitcoinMainnet)], "lister.example.org", checkPorts: false, capped: false);
 
         await DiscoveryHarness.WaitUntilAsync(() => h.Record(PeerA)?.TryCount == 1 && h.Due(PeerA) is not null);
         h.Due(PeerA).Should().Be(DiscoveryHarness.Start + TimeSpan.FromMinutes(10));
@@ -195,6 +197,47 @@ public class PeerManagerScheduleTests
 
         h.Table.Count.Should().Be(4);
         h.LogsWithId(141).Should().ContainSingle().Which.Message.Should().Contain("6");
+    }
+
+    [Fact]
+    public async Task A_seed_that_is_not_up_yet_is_never_forgotten_and_is_tried_at_least_hourly()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.SeedPeers.Add("seed.example.org s t");
+        });
+        h.AddPeer("seed.example.org", p => p.Unreachable());
+        h.AddPeer("stranger.example.org", p => p.Unreachable());
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        h.Manager.NotePeers([PeerRealName.Parse("stranger.example.org s t", DefaultPorts.BitcoinMainnet)], "lister.example.org", checkPorts: false, capped: false);
+
+        await h.RunClockUntilAsync(() => h.Record("seed.example.org")?.TryCount >= 8 && h.Manager.Scheduler.RunningCount == 0, TimeSpan.FromMinutes(1));
+
+        h.Record("seed.example.org").Should().NotBeNull("a node whose only seed is down must keep trying it");
+        h.Due("seed.example.org").Should().BeOnOrBefore(h.Now + TimeSpan.FromHours(1));
+        h.Record("stranger.example.org").Should().BeNull("a peer heard of from another node is forgotten after three failures");
+        h.LogsWithId(144).Should().NotBeEmpty("a node with no good peer says it is waiting for its seeds");
+    }
+
+    [Fact]
+    public async Task A_stored_entry_of_our_own_host_takes_the_ports_we_announce_now()
+    {
+        var store = new InMemoryPeerStore();
+        var stale = PeerRecord.FromRealName(PeerRealName.Parse("node.example.net t50001", DefaultPorts.BitcoinMainnet), PeerSources.Peer)
+            with { LastGood = DiscoveryHarness.Start - TimeSpan.FromMinutes(10) };
+        await store.SaveAsync([stale], DiscoveryHarness.Token);
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.Identities.Add("node.example.net t50002");
+        }) { Store = store };
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+
+        h.Record("node.example.net")!.Ports.Should().Be(new PeerPorts(50002, null), "our identity wins over what an earlier run stored");
+        h.Record("node.example.net")!.LastGood.Should().Be(stale.LastGood, "its history is kept");
+        h.LogsWithId(145).Should().ContainSingle();
     }
 
     [Fact]

@@ -63,6 +63,17 @@ public class CheckScheduleTests
         => Schedule.ShouldForget(Record(tries: tries, lastGoodMinutesAgo: onceGood ? 600 : null, bad: bad)).Should().Be(forgotten);
 
     [Theory]
+    [InlineData(3)]
+    [InlineData(10)]
+    [InlineData(1000)]
+    public void The_operators_peers_are_never_forgotten_and_wait_at_most_an_hour(int tries)
+    {
+        Schedule.ShouldForget(Record(tries: tries), operatorPeer: true).Should().BeFalse();
+        Schedule.ShouldForget(Record(tries: tries, bad: true), operatorPeer: true).Should().BeFalse();
+        Schedule.AfterFailure(tries, Now, operatorPeer: true).Should().Be(Now + TimeSpan.FromMinutes(Math.Min(60, 5 * Math.Pow(2, tries))));
+    }
+
+    [Theory]
     [InlineData(int.MaxValue)]
     [InlineData(64)]
     [InlineData(-3)]
