@@ -79,6 +79,62 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
     }
 
     /// <summary>
+    /// Parses a real name as an operator types it (an admin add): one host, then only known tokens with valid values
+    /// (<c>v1.4</c>, <c>p10000</c>, <c>s</c>, <c>s50002</c>, <c>t</c>, <c>t50001</c>, ports 1–65535). Unlike
+    /// <see cref="TryParse(ReadOnlySpan{char}, DefaultPorts, out PeerRealName?, out string?)"/>, which reads other
+    /// nodes' lists leniently as the reference servers do, an unknown or malformed token is an error naming it.
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="defaults">The network's default ports.</param>
+    /// <param name="result">The real name, when the text is one.</param>
+    /// <param name="error">Why the text is not a real name, quoting at most <see cref="MaxQuotedLength"/> characters of it.</param>
+    /// <returns><see langword="true"/> when the whole text is a real name.</returns>
+    public static bool TryParseStrict(ReadOnlySpan<char> text, DefaultPorts defaults, [NotNullWhen(true)] out PeerRealName? result, [NotNullWhen(false)] out string? error)
+    {
+        result = null;
+        text = text.Trim();
+        if (text.IsEmpty)
+        {
+            error = "it is empty";
+            return false;
+        }
+
+        var end = text.IndexOfAny(' ', '\t');
+        var hostText = end < 0 ? text : text[..end];
+        if (!PeerHost.TryParse(hostText, out var host, out error))
+        {
+            error = $"its host '{Quote(hostText)}' is not valid: {error}";
+            return false;
+        }
+
+        var tokens = new TokenReader(defaults);
+        if (end >= 0)
+        {
+            var rest = text[end..];
+            foreach (var range in rest.SplitAny(' ', '\t'))
+            {
+                if (!tokens.Read(rest[range]))
+                {
+                    error = $"'{Quote(rest[range])}' is not a token of a real name (v<version>, p<pruning>, s[port], t[port], ports 1-65535)";
+                    return false;
+                }
+            }
+        }
+
+        result = tokens.Build(host);
+        return true;
+    }
+
+    /// <summary>At most this many characters of a text are quoted back in an error.</summary>
+    public const int MaxQuotedLength = 100;
+
+    /// <summary>The text as an error message quotes it: at most <see cref="MaxQuotedLength"/> characters, then an ellipsis.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The quoted text.</returns>
+    public static string Quote(ReadOnlySpan<char> text)
+        => text.Length <= MaxQuotedLength ? text.ToString() : string.Concat(text[..MaxQuotedLength], "…");
+
+    /// <summary>
     /// Builds a real name from a host and the feature tokens of a <c>server.peers.subscribe</c> entry
     /// (e.g. <c>["v1.4", "s50002", "t"]</c>). Unknown or malformed tokens are ignored.
     /// </summary>
@@ -185,36 +241,31 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
         private ProtocolVersion? _version;
         private long? _pruning;
 
-        public void Read(ReadOnlySpan<char> token)
+        /// <summary>Reads one token; <see langword="false"/> when it is not a known form with a valid value (it is then ignored).</summary>
+        public bool Read(ReadOnlySpan<char> token)
         {
             if (token.Length == 0)
             {
-                return;
+                return true;
             }
 
             var value = token[1..];
             switch (token[0])
             {
-                case 'v' or 'V':
-                    if (ProtocolVersion.TryParse(value, out var version))
-                    {
-                        _version = version;
-                    }
-
-                    break;
-                case 'p' or 'P':
-                    if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var pruning) && pruning > 0)
-                    {
-                        _pruning = pruning;
-                    }
-
-                    break;
-                case 's' or 'S':
-                    _ssl = ReadPort(value, defaults.Ssl) ?? _ssl;
-                    break;
-                case 't' or 'T':
-                    _tcp = ReadPort(value, defaults.Tcp) ?? _tcp;
-                    break;
+                case 'v' or 'V' when ProtocolVersion.TryParse(value, out var version):
+                    _version = version;
+                    return true;
+                case 'p' or 'P' when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var pruning) && pruning > 0:
+                    _pruning = pruning;
+                    return true;
+                case 's' or 'S' when ReadPort(value, defaults.Ssl) is { } ssl:
+                    _ssl = ssl;
+                    return true;
+                case 't' or 'T' when ReadPort(value, defaults.Tcp) is { } tcp:
+                    _tcp = tcp;
+                    return true;
+                default:
+                    return false;
             }
         }
 

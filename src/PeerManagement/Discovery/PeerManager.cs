@@ -258,20 +258,21 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>What was done with the peer.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="realName"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The text is not a real name, or the peer is not acceptable (not public, blacklisted, or an onion peer while no proxy is known); the message says why.</exception>
+    /// <exception cref="ArgumentException">The text is not a real name (a host, then only known tokens: <c>v1.4</c>, <c>p10000</c>, <c>s[port]</c>, <c>t[port]</c>, ports 1–65535), or the peer is not acceptable (not public, blacklisted, or an onion peer while no proxy is known); the message says why, quoting at most 100 characters of the input.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask<PeerNoteResult> AddPeerAsync(string realName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(realName);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!PeerRealName.TryParse(realName.AsSpan(), _options.DefaultPorts, out var name, out var error))
+        // Validated whole, as an operator's input should be: every token a known form, no part silently dropped.
+        if (!PeerRealName.TryParseStrict(realName.AsSpan(), _options.DefaultPorts, out var name, out var error))
         {
-            throw new ArgumentException($"'{realName}' is not a peer real name: {error}.", nameof(realName));
+            throw new ArgumentException($"'{PeerRealName.Quote(realName)}' is not a peer real name: {error}.", nameof(realName));
         }
 
         if (_admission.RejectReason(name.Host) is { } reason)
         {
-            throw new ArgumentException($"Peer '{realName}' is not acceptable: {reason}.", nameof(realName));
+            throw new ArgumentException($"Peer '{PeerRealName.Quote(realName)}' is not acceptable: {reason}.", nameof(realName));
         }
 
         return ValueTask.FromResult(_admission.NotePeer(name, PeerSources.Admin, checkPorts: true));

@@ -123,4 +123,44 @@ public class PeerRealNameTests
         name.Should().Be(PeerRealName.Parse("electrum.example.org v1.4 s t50011", Mainnet));
         name.ToTokens(Mainnet).Should().Equal("v1.4", "s", "t50011");
     }
+    [Theory]
+    [InlineData("not a valid host!! s t", "'a' is not a token")]
+    [InlineData("exa mple..com t", "'mple..com' is not a token")]
+    [InlineData("127.23.0.1 t99999", "'t99999' is not a token")]
+    [InlineData("127.23.0.1 tabc", "'tabc' is not a token")]
+    [InlineData("host.example.org s0", "'s0' is not a token")]
+    [InlineData("host.example.org v1.x", "'v1.x' is not a token")]
+    [InlineData("host.example.org p-5", "'p-5' is not a token")]
+    [InlineData("bad_host! s", "its host 'bad_host!' is not valid")]
+    [InlineData("   ", "it is empty")]
+    public void Strict_parsing_of_an_operators_input_names_the_bad_token(string text, string error)
+    {
+        PeerRealName.TryParseStrict(text, DefaultPorts.BitcoinMainnet, out var name, out var reason).Should().BeFalse();
+
+        name.Should().BeNull();
+        reason.Should().StartWith(error);
+    }
+
+    [Theory]
+    [InlineData("electrum.example.org s t", "electrum.example.org s t")]
+    [InlineData("Electrum.Example.ORG v1.4.2 p10000 s50012 t", "electrum.example.org v1.4.2 p10000 s50012 t")]
+    [InlineData("203.0.113.5\tt50001", "203.0.113.5 t")]
+    [InlineData("electrum.example.org", "electrum.example.org")]
+    public void Strict_parsing_takes_every_known_token(string text, string formatted)
+    {
+        PeerRealName.TryParseStrict(text, DefaultPorts.BitcoinMainnet, out var name, out _).Should().BeTrue();
+
+        name!.Format(DefaultPorts.BitcoinMainnet).Should().Be(formatted);
+    }
+
+    [Fact]
+    public void An_error_quotes_at_most_a_hundred_characters_of_the_input()
+    {
+        var huge = "host.example.org s t " + new string('x', 100_000);
+
+        PeerRealName.TryParseStrict(huge, DefaultPorts.BitcoinMainnet, out _, out var reason).Should().BeFalse();
+
+        reason!.Length.Should().BeLessThan(250);
+        reason.Should().Contain("…");
+    }
 }

@@ -180,6 +180,31 @@ public class PeerManagerNotingTests
         (await onion.Should().ThrowAsync<ArgumentException>()).WithMessage("*no proxy*");
     }
 
+    [Theory]
+    [InlineData("not a valid host!! s t", "*'a' is not a token*")]
+    [InlineData("exa mple..com t", "*'mple..com' is not a token*")]
+    [InlineData("127.23.0.1 t99999", "*'t99999' is not a token*")]
+    [InlineData("203.0.113.7 tabc", "*'tabc' is not a token*")]
+    public async Task Admin_add_validates_the_whole_name_and_names_the_bad_token(string text, string message)
+    {
+        await using var h = new DiscoveryHarness(o => o.AllowNonPublicPeers = true);
+
+        var add = async () => await h.Manager.AddPeerAsync(text, DiscoveryHarness.Token);
+
+        (await add.Should().ThrowAsync<ArgumentException>()).WithMessage(message).Which.ParamName.Should().Be("realName");
+        h.Table.Count.Should().Be(0, "nothing of a malformed name is added");
+    }
+
+    [Fact]
+    public async Task Admin_add_errors_quote_at_most_a_hundred_characters()
+    {
+        await using var h = new DiscoveryHarness();
+
+        var add = async () => await h.Manager.AddPeerAsync(new string('x', 100_000) + ".example.org s", DiscoveryHarness.Token);
+
+        (await add.Should().ThrowAsync<ArgumentException>()).Which.Message.Length.Should().BeLessThan(400);
+    }
+
     [Fact]
     public async Task Onion_peers_are_skipped_without_a_proxy_and_checked_through_it_with_one()
     {
