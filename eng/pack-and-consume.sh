@@ -19,6 +19,10 @@ for package in PeerManagement PeerManagement.Abstractions PeerManagement.AspNetC
     grep -q " $file\$" <<<"$contents" || { echo "pack: $package lacks $file" >&2; exit 1; }
   done
   unzip -p "$nupkg" "$package.nuspec" | grep -q '<license type="expression">MIT</license>' || { echo "pack: $package has no MIT licence expression" >&2; exit 1; }
+  # Its own README: a package page resolves no link into the repository.
+  readme=$(unzip -p "$nupkg" README.md)
+  grep -q "^# $package\$" <<<"$readme" || { echo "pack: the README of $package is not its own" >&2; exit 1; }
+  if grep -Eq '\]\((\.|/|[a-zA-Z0-9_-]+/)' <<<"$readme"; then echo "pack: the README of $package has a relative link" >&2; exit 1; fi
 done
 
 # A private package folder, so the consumer resolves the packed packages and never a cached project build.

@@ -5,7 +5,8 @@ var services = new ServiceCollection();
 services.AddPeerManagement(options => options.SeedPeers.Add("electrum.example.org s t"));
 using var provider = services.BuildServiceProvider();
 
-var table = provider.GetRequiredService<PeerTable>();
-table.Note(PeerRealName.Parse("electrum.example.org s t", DefaultPorts.BitcoinMainnet), PeerSources.Seed, checkPorts: false);
-Console.WriteLine($"consumer: {table.GetInfo().Total} peer(s) noted through the packed library");
-return table.GetInfo().Total == 1 ? 0 : 1;
+// No chain view registered: the manager still resolves (discovery would stay off) and takes an admin add.
+var manager = provider.GetRequiredService<PeerManager>();
+var added = await manager.AddPeerAsync("electrum.example.org s t", CancellationToken.None);
+Console.WriteLine($"consumer: {manager.GetInfo().Total} peer(s) noted through the packed library ({added})");
+return manager.GetInfo().Total == 1 && added == PeerNoteResult.Added ? 0 : 1;
