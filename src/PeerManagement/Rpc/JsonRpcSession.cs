@@ -45,7 +45,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
         JsonRpcSessionLimits? limits = null)
     {
         var bounds = limits ?? JsonRpcSessionLimits.Default;
-        RemoteEndPoint = settings.RemoteEndPoint;
+        RemoteEndPoint = RemoteEndPoints.Normalize(settings.RemoteEndPoint);
         _lines = new JsonRpcLineReader(stream, maxMessageBytes);
 
         // The parts fail the session through its lifetime, which is created once they all exist.
