@@ -19,7 +19,6 @@ internal sealed class AddPeerPolicy(
     TimeProvider timeProvider,
     ILogger logger)
 {
-    private const string SessionKey = "PeerManagement.AddPeer";
     private readonly AddPeerPauseMap _pauses = new(options.PeerAddPause, options.MaxAddPeerPauseEntries);
     private readonly AddPeerBudget _budget = new(options.AddPeerBudget, options.AddPeerBudgetInterval);
     private DateTimeOffset _onionPermitTime = DateTimeOffset.MinValue;
@@ -43,14 +42,9 @@ internal sealed class AddPeerPolicy(
 
         var source = PeerAddress.Normalize(rawSource);
         sourceText = source.ToString();
-        lock (call.Session.Items)
+        if (!call.Session.GetOrAddState(static () => new SessionAnnouncement()).TryClaim())
         {
-            if (call.Session.Items.ContainsKey(SessionKey))
-            {
-                return Reject(sourceText, "?", "this connection already announced a peer");
-            }
-
-            call.Session.Items[SessionKey] = true;
+            return Reject(sourceText, "?", "this connection already announced a peer");
         }
 
         if (ReadFirstPeer(call.Parameters) is not { } peer)
@@ -202,5 +196,13 @@ internal sealed class AddPeerPolicy(
         }
 
         return null;
+    }
+
+    /// <summary>Whether a session has announced its peer: one <c>server.add_peer</c> per connection.</summary>
+    private sealed class SessionAnnouncement
+    {
+        private int _claimed;
+
+        public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
     }
 }

@@ -32,8 +32,6 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
     /// <summary>The default of <see cref="CloseAfterRejections"/>.</summary>
     public const int DefaultCloseAfterRejections = 10;
 
-    private const string RejectionsKey = "PeerManagement.RateLimiting.Rejections";
-
     private readonly IJsonRpcRequestHandler _inner;
     private readonly PartitionedRateLimiter<IPAddress> _limiter;
     private readonly TimeProvider _timeProvider;
@@ -131,10 +129,7 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
             return Reject(call, key, lease);
         }
 
-        if (session.Items.TryGetValue(RejectionsKey, out var counter) && counter is RejectionCounter rejections)
-        {
-            rejections.Reset();
-        }
+        session.GetOrAddState(static () => new RejectionCounter()).Reset();
 
         if (lease.TryGetMetadata(PeerRateLimiterMetadata.Delay, out var delay) && delay > TimeSpan.Zero)
         {
@@ -161,7 +156,7 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
         Log.RequestRejected(_logger, address, call.Method, retryAfter.TotalMilliseconds);
 
         var session = call.Session;
-        var counter = GetCounter(session.Items);
+        var counter = session.GetOrAddState(static () => new RejectionCounter());
         var count = counter.Increment();
         if (count >= CloseAfterRejections && counter.TryMarkClosing())
         {
@@ -189,17 +184,6 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
         {
             Log.SessionCloseFailed(_logger, address, exception);
         }
-    }
-
-    private static RejectionCounter GetCounter(IDictionary<string, object?> items)
-    {
-        if (items.TryGetValue(RejectionsKey, out var found) && found is RejectionCounter existing)
-        {
-            return existing;
-        }
-
-        items.TryAdd(RejectionsKey, new RejectionCounter());
-        return items.TryGetValue(RejectionsKey, out found) && found is RejectionCounter added ? added : new RejectionCounter();
     }
 
     private static JsonElement RetryAfterData(TimeSpan retryAfter)

@@ -103,7 +103,8 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
             var socket = new Socket(_options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                if (_options.EndPoint.Address.Equals(IPAddress.IPv6Any))
+                // IPv6 "any", or an IPv4 address written IPv4-mapped: the socket also takes IPv4 callers.
+                if (_options.EndPoint.Address.Equals(IPAddress.IPv6Any) || _options.EndPoint.Address.IsIPv4MappedToIPv6)
                 {
                     socket.DualMode = true;
                 }
@@ -228,7 +229,7 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         EndPoint? remote;
         try
         {
-            remote = socket.RemoteEndPoint;
+            remote = RemoteEndPoints.Normalize(socket.RemoteEndPoint);
         }
         catch (SocketException)
         {
@@ -274,7 +275,9 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
     private async Task RunAsync(Socket socket, ListenerAdmission.Entry entry, CancellationToken token)
     {
         await Task.Yield();
-        var remote = socket.RemoteEndPoint;
+
+        // Normalised here, at the edge, so that every handler (and any session factory) sees one form of the address.
+        var remote = RemoteEndPoints.Normalize(socket.RemoteEndPoint);
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         IJsonRpcSession? session = null;
         try

@@ -184,8 +184,10 @@ public sealed class ElectrumPeerVerifier : IPeerVerifier
 
     private async Task<StepResult> ReadPeersAsync(IJsonRpcSession session, CancellationToken cancellationToken)
     {
-        var answer = await session.InvokeAsync("server.peers.subscribe", [], cancellationToken).ConfigureAwait(false);
-        return ParsePeerList(answer, _options.DefaultPorts) is { } peers
+        // The largest answer of a check: read while it is still in the session's read buffer, never copied.
+        var defaults = _options.DefaultPorts;
+        var peers = await session.InvokeAsync("server.peers.subscribe", [], answer => ParsePeerList(answer, defaults), cancellationToken).ConfigureAwait(false);
+        return peers is not null
             ? StepResult.Good(peers)
             : StepResult.Bad("malformed server.peers.subscribe answer");
     }

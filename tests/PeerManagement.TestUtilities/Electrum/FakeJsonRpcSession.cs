@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,7 +28,7 @@ public sealed class FakeJsonRpcSession : IJsonRpcSession
         _timeout = settings.RequestTimeout ?? DefaultTimeout;
     }
 
-    /// <summary>A session as a listener would hand to a request handler: only an address and items.</summary>
+    /// <summary>A session as a listener would hand to a request handler: only an address and per-session state.</summary>
     public static FakeJsonRpcSession Incoming(EndPoint? remote, TimeProvider? timeProvider = null)
         => new(null, new JsonRpcSessionSettings { RemoteEndPoint = remote }, timeProvider ?? TimeProvider.System);
 
@@ -37,7 +36,6 @@ public sealed class FakeJsonRpcSession : IJsonRpcSession
 
     public EndPoint? RemoteEndPoint { get; }
 
-    public IDictionary<string, object?> Items { get; } = new ConcurrentDictionary<string, object?>();
 
     public Task Completion => _completion.Task;
 

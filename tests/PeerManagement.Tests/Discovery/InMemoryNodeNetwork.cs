@@ -46,7 +46,6 @@ internal sealed class InMemoryNodeNetwork(FakeChainView chain) : IJsonRpcSession
 
         public EndPoint? RemoteEndPoint => settings.RemoteEndPoint;
 
-        public IDictionary<string, object?> Items { get; } = new ConcurrentDictionary<string, object?>();
 
         public Task Completion => Task.CompletedTask;
 

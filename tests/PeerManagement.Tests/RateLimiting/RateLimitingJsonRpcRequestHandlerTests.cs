@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -250,7 +249,6 @@ public sealed partial class RateLimitingJsonRpcRequestHandlerTests : IDisposable
 
         public EndPoint? RemoteEndPoint { get; } = address is null ? null : new IPEndPoint(IPAddress.Parse(address), 50001);
 
-        public IDictionary<string, object?> Items { get; } = new ConcurrentDictionary<string, object?>();
 
         public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

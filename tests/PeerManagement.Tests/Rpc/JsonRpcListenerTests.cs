@@ -102,6 +102,35 @@ public partial class JsonRpcListenerTests
     }
 
     [Fact]
+    public async Task A_dual_mode_listener_reached_over_IPv4_reports_an_IPv4_address()
+    {
+        var recorded = new RecordingSessionFactory(Sessions());
+        JsonRpcListener listener;
+        try
+        {
+            // IPv4 loopback written IPv4-mapped: an IPv6 socket that takes IPv4 callers, as on "::", but loopback only.
+            listener = new JsonRpcListener(new JsonRpcListenerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback.MapToIPv6(), 0) }, WhoAmI(), recorded, _time, NullLogger<JsonRpcListener>.Instance);
+            await listener.StartAsync(Token);
+        }
+        catch (SocketException ex)
+        {
+            Assert.Skip($"No dual-mode socket on this machine: {ex.Message}");
+            throw;
+        }
+
+        await using (listener)
+        {
+            using var client = new TcpClient(AddressFamily.InterNetwork);
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, listener.LocalEndPoint!.Port), Token);
+            await using var session = Sessions().Create(client.GetStream(), new JsonRpcSessionSettings());
+
+            var local = client.Client.LocalEndPoint!.ToString();
+            (await session.InvokeAsync("whoami", [], Token).WaitAsync(Bound, Token)).GetString().Should().Be(local).And.StartWith("127.0.0.1:");
+            recorded.RemoteEndPoints.Should().ContainSingle().Which!.ToString().Should().Be(local, "the listener hands any session factory the normal form");
+        }
+    }
+
+    [Fact]
     public async Task A_connection_beyond_the_session_limit_is_closed_at_once()
     {
         await using var listener = await StartAsync(new JsonRpcListenerOptions { MaxSessions = 2 });
@@ -283,6 +312,20 @@ public partial class JsonRpcListenerTests
         var listener = new JsonRpcListener(options, WhoAmI(), Sessions(), _time, NullLogger<JsonRpcListener>.Instance);
         await listener.StartAsync(Token);
         return listener;
+    }
+
+    /// <summary>A session factory of the host's own (not the library's), noting the end points it is given.</summary>
+    private sealed class RecordingSessionFactory(IJsonRpcSessionFactory inner) : IJsonRpcSessionFactory
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<EndPoint?> _remoteEndPoints = new();
+
+        public IReadOnlyList<EndPoint?> RemoteEndPoints => [.. _remoteEndPoints];
+
+        public IJsonRpcSession Create(Stream stream, JsonRpcSessionSettings settings)
+        {
+            _remoteEndPoints.Enqueue(settings.RemoteEndPoint);
+            return inner.Create(stream, settings);
+        }
     }
 
     private JsonRpcSessionFactory Sessions() => new(Options.Create(_peerOptions), _time, NullLogger<JsonRpcSessionFactory>.Instance);

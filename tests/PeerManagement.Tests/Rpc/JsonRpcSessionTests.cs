@@ -386,12 +386,11 @@ public partial class JsonRpcSessionTests
     }
 
     [Fact]
-    public async Task The_handler_sees_the_session_its_remote_address_and_per_session_items()
+    public async Task The_handler_sees_the_session_its_remote_address_and_per_session_state()
     {
         var handler = new DelegateHandler(call =>
         {
-            var count = call.Session.Items.TryGetValue("n", out var n) ? (int)n! + 1 : 1;
-            call.Session.Items["n"] = count;
+            var count = Interlocked.Increment(ref call.Session.GetOrAddState(() => new Counter()).Value);
             return $"{call.Session.RemoteEndPoint} {count}";
         });
         var (client, server) = _kit.CreatePair(handler);
