@@ -64,9 +64,9 @@ public sealed class RealNodeTests : IDisposable
         var spec = new LabNodeSpec("node-1", LabSettings.AddressOf(1), "sample-lab", 0, LabNodeKind.Honest);
         await using var node = await LabNode.ListenAsync(spec, 0, TestContext.Current.CancellationToken);
         await node.StartAsync($"{LabSettings.AddressOf(2)} t1", [], new LabSettings { DataDirectory = _dataDirectory }, TestContext.Current.CancellationToken);
-        var sessions = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System);
+        var sessions = new JsonRpcSessionFactory(Options.Create(new JsonRpcOptions()), TimeProvider.System);
         var connector = new TcpPeerConnector(
-            Options.Create(new PeerConnectorOptions { AllowNonPublicAddresses = true }), new NoResolver(), new Socks5ProxyConnector(Options.Create(new PeerManagementOptions()), TimeProvider.System), TimeProvider.System);
+            Options.Create(new PeerConnectorOptions { AllowNonPublicAddresses = true }), new NoResolver(), new Socks5ProxyConnector(Options.Create(new ProxyOptions()), TimeProvider.System), TimeProvider.System);
         await using var view = new TrustedServerChainView(
             "genesis", new PeerEndpoint(PeerHost.Parse(spec.Address), node.EndPoint.Port, PeerTransport.Tcp), connector, sessions);
         var expected = new SyntheticChain("sample-lab", 1000);

@@ -30,7 +30,7 @@ public class JsonRpcRoundTripBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var factory = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System, NullLogger<JsonRpcSessionFactory>.Instance);
+        var factory = new JsonRpcSessionFactory(Options.Create(new JsonRpcOptions()), TimeProvider.System, NullLogger<JsonRpcSessionFactory>.Instance);
         var handler = new AddHandler();
 
         var (a, b) = FullDuplexStream.CreatePipePair();

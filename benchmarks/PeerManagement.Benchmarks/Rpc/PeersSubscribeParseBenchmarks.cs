@@ -48,7 +48,7 @@ public class PeersSubscribeParseBenchmarks
         AnswerBytes = _whole.Length;
         Console.WriteLine($"// answer line: {AnswerBytes} bytes");
 
-        var factory = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System, NullLogger<JsonRpcSessionFactory>.Instance);
+        var factory = new JsonRpcSessionFactory(Options.Create(new JsonRpcOptions()), TimeProvider.System, NullLogger<JsonRpcSessionFactory>.Instance);
         _session = factory.Create(new DuplexPipe(_toSession.Reader, _fromSession.Writer).AsStream(), new JsonRpcSessionSettings());
         _drain = DrainAsync(_fromSession.Reader);
     }

@@ -50,7 +50,7 @@ public sealed class LabNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         var handler = new DeferredHandler();
-        var sessions = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System);
+        var sessions = new JsonRpcSessionFactory(Options.Create(new JsonRpcOptions()), TimeProvider.System);
         var listener = new JsonRpcListener(
             new JsonRpcListenerOptions { EndPoint = new IPEndPoint(IPAddress.Parse(spec.Address), port) },
             handler,
@@ -124,7 +124,7 @@ public sealed class LabNode : IAsyncDisposable
     {
         using var client = new System.Net.Sockets.TcpClient(new IPEndPoint(IPAddress.Parse(fromAddress), 0));
         await client.ConnectAsync(EndPoint, cancellationToken).ConfigureAwait(false);
-        var factory = new JsonRpcSessionFactory(Options.Create(new PeerManagementOptions()), TimeProvider.System);
+        var factory = new JsonRpcSessionFactory(Options.Create(new JsonRpcOptions()), TimeProvider.System);
         await using var session = factory.Create(client.GetStream(), new JsonRpcSessionSettings { RemoteEndPoint = EndPoint });
         return await session.InvokeAsync(
             "server.peers.subscribe",

@@ -55,12 +55,6 @@ public static class RealNode
                     options.Identities.Add($"{settings.PublicHost ?? listen.Address.ToString()} {(settings.ListenTls ? 's' : 't')}{listen.Port}");
                 }
 
-                if (settings.Proxy is { } proxy)
-                {
-                    options.TorProxyHost = proxy.Host;
-                    options.TorProxyPort = proxy.Port;
-                }
-
                 if (isLab)
                 {
                     options.AllowNonPublicPeers = true;
@@ -69,6 +63,15 @@ public static class RealNode
                 }
             })
             .UseFileStore(Path.Combine(settings.DataDirectory, "peers.json"));
+        if (settings.Proxy is { } proxy)
+        {
+            peers.ConfigureProxy(o =>
+            {
+                o.TorProxyHost = proxy.Host;
+                o.TorProxyPort = proxy.Port;
+            });
+        }
+
         if (settings.Listen is { } local && isLab)
         {
             peers.ConfigureConnector(o => o.LocalAddress = local.Address.ToString());

@@ -11,7 +11,7 @@ namespace PeerManagement;
 /// them under the same keys), else from the process environment. A value that cannot be read is not thrown
 /// on here: it is recorded and reported by validation at start, naming the setting and the value.
 /// </summary>
-internal sealed class EnvironmentConfigureOptions : IConfigureOptions<PeerManagementOptions>, IConfigureOptions<RateLimitingOptions>
+internal sealed class EnvironmentConfigureOptions : IConfigureOptions<PeerManagementOptions>, IConfigureOptions<ProxyOptions>, IConfigureOptions<RateLimitingOptions>
 {
     internal const string PeerDiscovery = "PEER_DISCOVERY";
     internal const string PeerAnnounce = "PEER_ANNOUNCE";
@@ -41,9 +41,14 @@ internal sealed class EnvironmentConfigureOptions : IConfigureOptions<PeerManage
         reader.Read<PeerDiscoveryMode>(PeerDiscovery, TryParseMode, "one of on, self, off", v => options.Discovery = v);
         reader.Read<bool>(PeerAnnounce, TryParseBool, "true or false", v => options.Announce = v);
         reader.Read<bool>(ForceProxy, TryParseBool, "true or false", v => options.ForceProxy = v);
+        reader.Read<Uri?>(BlacklistUrl, TryParseUrl, "an absolute http or https URL", v => options.BlacklistUrl = v);
+    }
+
+    public void Configure(ProxyOptions options)
+    {
+        var reader = new SettingReader(_read, options.ConfigurationErrors);
         reader.Read<string>(TorProxyHost, TryParseHost, "a host name or address", v => options.TorProxyHost = v);
         reader.Read<int?>(TorProxyPort, TryParsePort, "a port (1-65535)", v => options.TorProxyPort = v);
-        reader.Read<Uri?>(BlacklistUrl, TryParseUrl, "an absolute http or https URL", v => options.BlacklistUrl = v);
     }
 
     public void Configure(RateLimitingOptions options)

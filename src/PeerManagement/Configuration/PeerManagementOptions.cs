@@ -4,7 +4,9 @@ namespace PeerManagement;
 
 /// <summary>
 /// Settings of peer discovery and verification. Every number of the protocol is a setting here, with the
-/// reference's value as default. Bound from the environment variables named on each property (or keys of the
+/// reference's value as default. The other components have their own: <see cref="ProxyOptions"/> (the SOCKS5 proxy),
+/// <see cref="JsonRpcOptions"/> (JSON-RPC sessions), <see cref="PeerConnectorOptions"/> (connecting, TLS) and
+/// <see cref="RateLimitingOptions"/>. Bound from the environment variables named on each property (or keys of the
 /// same name in <c>IConfiguration</c>), then from the delegate given to <c>AddPeerManagement</c>; validated at
 /// start.
 /// </summary>
@@ -16,29 +18,11 @@ public sealed class PeerManagementOptions
     /// <summary>Whether to announce ourselves to peers through <c>server.add_peer</c> (<c>PEER_ANNOUNCE</c>). Default: true.</summary>
     public bool Announce { get; set; } = true;
 
-    /// <summary>Whether every peer is reached through the proxy (<c>FORCE_PROXY</c>). Default: false.</summary>
-    public bool ForceProxy { get; set; }
-
-    /// <summary>Host where a Tor SOCKS proxy is looked for (<c>TOR_PROXY_HOST</c>). Default: 127.0.0.1.</summary>
-    [Required]
-    public string TorProxyHost { get; set; } = "127.0.0.1";
-
     /// <summary>
-    /// Port of the SOCKS proxy (<c>TOR_PROXY_PORT</c>). When set, only this port is used; when not set, ports 9050,
-    /// 9150 and 1080 are probed.
+    /// Whether every peer is reached through the proxy (<c>FORCE_PROXY</c>), not only onion peers. Where the proxy is
+    /// and how it is found are <see cref="ProxyOptions"/>. Default: false.
     /// </summary>
-    [Range(1, 65535)]
-    public int? TorProxyPort { get; set; }
-
-    /// <summary>User name for a proxy that asks for RFC 1929 authentication; none by default.</summary>
-    public string? ProxyUserName { get; set; }
-
-    /// <summary>Password for a proxy that asks for RFC 1929 authentication; none by default.</summary>
-    public string? ProxyPassword { get; set; }
-
-    /// <summary>How often to look for a proxy again while none is found. Default: 15 minutes.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan ProxyRetryInterval { get; set; } = TimeSpan.FromMinutes(15);
+    public bool ForceProxy { get; set; }
 
     /// <summary>URL of a JSON array of blacklist entries (<c>BLACKLIST_URL</c>); none by default.</summary>
     public Uri? BlacklistUrl { get; set; }
@@ -88,18 +72,26 @@ public sealed class PeerManagementOptions
     [Range(1, 4096)]
     public int MaxConcurrentChecks { get; set; } = 16;
 
-    /// <summary>Timeout of each request to a peer reached directly. Default: 30 seconds.</summary>
+    /// <summary>
+    /// Timeout of each request of a check to a peer reached directly. Connecting is not a request: it is bounded
+    /// by <see cref="PeerConnectorOptions.ConnectTimeout"/> alone. Default: 30 seconds.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Timeout of each request to a peer reached through the proxy (Tor is slow). Default: 120 seconds.</summary>
+    /// <summary>
+    /// Timeout of each request of a check to a peer reached through the proxy (Tor is slow). Connecting is bounded
+    /// by <see cref="PeerConnectorOptions.ProxyConnectTimeout"/> alone. Default: 120 seconds.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ProxyRequestTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
     /// A whole check of a peer reached directly (connecting, every request, announcing ourselves) ends by this
     /// deadline; a check that runs over it is a failed try, so a peer that answers slowly cannot hold a check
-    /// worker for long. Default: 2 minutes.
+    /// worker for long. It is not a connect timeout: each connection attempt is bounded by
+    /// <see cref="PeerConnectorOptions.ConnectTimeout"/> in the connector, the one place that applies one.
+    /// Default: 2 minutes.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromMinutes(2);
@@ -160,52 +152,6 @@ public sealed class PeerManagementOptions
     /// <summary>The pause map of <c>server.add_peer</c> holds at most this many buckets. Default: 10,000.</summary>
     [Range(1, 10000000)]
     public int MaxAddPeerPauseEntries { get; set; } = 10_000;
-
-    /// <summary>A JSON-RPC message longer than this closes the session. Default: 1 MiB.</summary>
-    [Range(1024, 1073741824)]
-    public int MaxMessageBytes { get; set; } = 1024 * 1024;
-
-    /// <summary>
-    /// A write to a JSON-RPC session must finish within this time; a remote party that stops reading for longer
-    /// fails the session, which closes its connection. Default: 30 seconds.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Closing a JSON-RPC session waits at most this long for its last answers to be written and its handlers to
-    /// end, then closes the connection whatever the remote party does. Default: 2 seconds.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan CloseGrace { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// A JSON-RPC batch with more calls than this is refused whole with one "Batch too large" error and not
-    /// handled. Default: 100.
-    /// </summary>
-    [Range(1, 100000)]
-    public int MaxBatchCalls { get; set; } = 100;
-
-    /// <summary>
-    /// At most this many incoming calls of one session (each call of a batch counted) are handled at once; the
-    /// session reads nothing more until one ends. Default: 16.
-    /// </summary>
-    [Range(1, 4096)]
-    public int MaxCallsInFlight { get; set; } = 16;
-
-    /// <summary>
-    /// Received messages of one session still being handled may hold at most this many bytes (one message is
-    /// always let through); the session reads nothing more until some are answered. Default: 2 MiB.
-    /// </summary>
-    [Range(1024, 1073741824)]
-    public int MaxBytesInFlight { get; set; } = 2 * 1024 * 1024;
-
-    /// <summary>
-    /// At most this many bytes of answers may wait to be sent on one session (one message is always let through);
-    /// a session over it, whose remote party does not read, is closed. Default: 4 MiB.
-    /// </summary>
-    [Range(1024, 1073741824)]
-    public int MaxUnsentBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>The client name sent in <c>server.version</c>. Default: <c>PeerManagement</c>.</summary>
     [Required]

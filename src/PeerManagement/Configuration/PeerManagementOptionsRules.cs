@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace PeerManagement;
@@ -9,8 +8,6 @@ namespace PeerManagement;
 /// </summary>
 internal sealed class PeerManagementOptionsRules : IValidateOptions<PeerManagementOptions>, IValidateOptions<RateLimitingOptions>
 {
-    private const int MaxCredentialBytes = 255;
-
     public ValidateOptionsResult Validate(string? name, PeerManagementOptions options)
     {
         var failures = new List<string>(options.ConfigurationErrors);
@@ -32,13 +29,6 @@ internal sealed class PeerManagementOptionsRules : IValidateOptions<PeerManageme
             CheckRealNames(nameof(options.Identities), options.Identities, options.DefaultPorts, failures);
         }
 
-        if ((options.ProxyUserName is null) != (options.ProxyPassword is null))
-        {
-            failures.Add("ProxyUserName and ProxyPassword must be set together.");
-        }
-
-        CheckCredential(nameof(options.ProxyUserName), options.ProxyUserName, failures);
-        CheckCredential(nameof(options.ProxyPassword), options.ProxyPassword, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -64,14 +54,6 @@ internal sealed class PeerManagementOptionsRules : IValidateOptions<PeerManageme
             {
                 failures.Add($"{setting} entry '{name}' is not a peer real name: {error}.");
             }
-        }
-    }
-
-    private static void CheckCredential(string setting, string? value, List<string> failures)
-    {
-        if (value is not null && (value.Length == 0 || Encoding.UTF8.GetByteCount(value) > MaxCredentialBytes))
-        {
-            failures.Add($"{setting} must be 1 to {MaxCredentialBytes} bytes long (RFC 1929).");
         }
     }
 }

@@ -7,10 +7,17 @@ namespace PeerManagement;
 /// </summary>
 public sealed class PeerConnectorOptions
 {
-    /// <summary>How long a direct connection (TCP connect plus TLS handshake) may take. Default: 30 seconds.</summary>
+    /// <summary>
+    /// How long a direct connection (TCP connect plus TLS handshake) may take. The one connect timeout: the
+    /// checker and the manager apply none of their own. Default: 30 seconds.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a connection through the proxy (tunnel plus TLS handshake) may take; Tor is slow. Default: 120 seconds.</summary>
+    /// <summary>
+    /// How long a connection through the proxy (connecting to it, the SOCKS5 tunnel, then the TLS handshake) may
+    /// take; Tor is slow. The one connect timeout through the proxy: <see cref="Socks5ProxyConnector"/> applies none
+    /// of its own. Default: 120 seconds.
+    /// </summary>
     public TimeSpan ProxyConnectTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>

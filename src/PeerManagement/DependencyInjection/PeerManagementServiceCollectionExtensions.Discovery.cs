@@ -120,7 +120,8 @@ public static partial class PeerManagementServiceCollectionExtensions
             sp.GetService<IProxyConnector>(),
             sp.GetRequiredService<IHostNameResolver>(),
             random: null,
-            sp.GetService<IMeterFactory>()));
+            sp.GetService<IMeterFactory>(),
+            sp.GetRequiredService<IOptions<ProxyOptions>>()));
         services.AddSingleton<IHostedService, PeerManagerHostedService>();
     }
 

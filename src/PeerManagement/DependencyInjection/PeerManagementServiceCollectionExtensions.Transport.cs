@@ -45,7 +45,10 @@ public static partial class PeerManagementServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Changes the settings of the default connector (timeouts, local address, TLS pins).</summary>
+    /// <summary>
+    /// Changes the settings of the default connector (timeouts, local address, TLS pins). Its connect timeouts are
+    /// the only ones applied to opening a connection to a peer.
+    /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Changes the settings.</param>
     /// <returns>The builder.</returns>
@@ -58,8 +61,45 @@ public static partial class PeerManagementServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Changes the settings of the SOCKS5 proxy (host, port, credentials, probe timeouts, re-detection interval),
+    /// after <c>TOR_PROXY_HOST</c> and <c>TOR_PROXY_PORT</c> have been applied.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Changes the settings.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IPeerManagementBuilder ConfigureProxy(this IPeerManagementBuilder builder, Action<ProxyOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Changes the settings of the JSON-RPC sessions (message bound, default request timeout, write timeout, close
+    /// grace and the bounds on queued work).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Changes the settings.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IPeerManagementBuilder ConfigureJsonRpc(this IPeerManagementBuilder builder, Action<JsonRpcOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
     static partial void AddTransport(IServiceCollection services)
     {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProxyOptions>, ProxyOptionsRules>());
+        services.AddOptions<ProxyOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JsonRpcOptions>, JsonRpcOptionsValidator>());
+        services.AddOptions<JsonRpcOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerConnectorOptions>, PeerConnectorOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<PeerConnectorOptions>, PeerConnectorOptionsSetup>());
         services.AddOptions<PeerConnectorOptions>().ValidateOnStart();

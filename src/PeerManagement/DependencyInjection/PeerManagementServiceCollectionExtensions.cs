@@ -67,6 +67,7 @@ public static partial class PeerManagementServiceCollectionExtensions
 
         // Environment first, so the code delegate (registered after) has the last word.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<PeerManagementOptions>, EnvironmentConfigureOptions>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ProxyOptions>, EnvironmentConfigureOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<RateLimitingOptions>, EnvironmentConfigureOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerManagementOptions>, PeerManagementOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerManagementOptions>, PeerManagementOptionsRules>());

@@ -63,15 +63,12 @@ internal static partial class Log
     [LoggerMessage(300, LogLevel.Debug, "SOCKS5 proxy detected at {ProxyEndPoint}")]
     public static partial void ProxyDetected(ILogger logger, EndPoint proxyEndPoint);
 
-    [LoggerMessage(301, LogLevel.Debug, "No SOCKS5 proxy found at {Host} on ports {Ports}; looking again in {RetryInterval}")]
-    public static partial void ProxyNotFound(ILogger logger, string host, string ports, TimeSpan retryInterval);
+    [LoggerMessage(301, LogLevel.Debug, "No SOCKS5 proxy found at {Host} on ports {Ports}")]
+    public static partial void ProxyNotFound(ILogger logger, string host, string ports);
 
     [LoggerMessage(302, LogLevel.Debug, "{Host}:{Port} is not a SOCKS5 proxy")]
     public static partial void ProxyProbeFailed(ILogger logger, string host, int port, Exception exception);
 
     [LoggerMessage(303, LogLevel.Debug, "SOCKS5 tunnel to {Host}:{Port} through {ProxyEndPoint} failed")]
     public static partial void ProxyConnectFailed(ILogger logger, string host, int port, EndPoint proxyEndPoint, Exception exception);
-
-    [LoggerMessage(304, LogLevel.Warning, "Looking for a SOCKS5 proxy failed")]
-    public static partial void ProxyDetectionFailed(ILogger logger, Exception exception);
 }

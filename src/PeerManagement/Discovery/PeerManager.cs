@@ -59,6 +59,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
     /// <param name="resolver">Resolves host names for <c>server.add_peer</c>; <see langword="null"/> for the system's DNS.</param>
     /// <param name="random">Randomness for the per-source cap and the answers; <see langword="null"/> for a shared one.</param>
     /// <param name="meterFactory">Creates the meter of the discovery metrics; <see langword="null"/> for a meter of its own.</param>
+    /// <param name="proxyOptions">How long a look for the proxy may take and how often it is looked for again while none is found; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An own identity in the options is not a valid real name.</exception>
     public PeerManager(
@@ -75,7 +76,8 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         IProxyConnector? proxy = null,
         IHostNameResolver? resolver = null,
         Random? random = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IOptions<ProxyOptions>? proxyOptions = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
@@ -106,7 +108,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         _checker.Scheduler = _scheduler;
         _loader = new StoredPeersLoader(store, table, _identities, _scheduler, schedule, _options.MaxPeers, timeProvider, _logger);
         _blacklistRefresher = new BlacklistRefresher(_blacklist, table, _scheduler, _options.BlacklistRefreshInterval, timeProvider, _logger);
-        _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, _options, timeProvider, _logger);
+        _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider);
         _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger);

@@ -3,20 +3,21 @@ using Microsoft.Extensions.Logging;
 namespace PeerManagement;
 
 /// <summary>
-/// Looks for the proxy at start and, while none is known, again every
-/// <see cref="PeerManagementOptions.ProxyRetryInterval"/>; once one is found, onion seeds (dropped while there was
-/// none) are imported.
+/// The one owner of proxy detection: looks for the proxy at start and, while none is known, again every
+/// <see cref="ProxyOptions.ProxyRetryInterval"/> (one look per interval; the connector never looks by itself); once
+/// one is found, onion seeds (dropped while there was none) are imported.
 /// </summary>
-internal sealed class ProxyWatcher(IProxyConnector proxy, PeerManagementOptions options, TimeProvider timeProvider, ILogger logger)
+internal sealed class ProxyWatcher(IProxyConnector proxy, ProxyOptions options, TimeProvider timeProvider, ILogger logger)
 {
     public bool Found => proxy.ProxyEndPoint is not null;
 
-    /// <summary>One look, bounded by the request timeout; a failure is logged, never thrown.</summary>
+    /// <summary>One look, bounded by <see cref="ProxyOptions.DetectTimeout"/>; a failure is logged, never thrown.</summary>
     public async Task DetectOnceAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(options.RequestTimeout, timeProvider);
+            // Bounds a plug-in connector too; the default one also bounds each port's probe by ProbeTimeout.
+            using var timeout = new CancellationTokenSource(options.DetectTimeout, timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             var endPoint = await proxy.DetectAsync(linked.Token).ConfigureAwait(false);
             if (endPoint is not null)

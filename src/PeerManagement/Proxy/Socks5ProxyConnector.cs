@@ -8,33 +8,34 @@ namespace PeerManagement;
 
 /// <summary>
 /// The default <see cref="IProxyConnector"/>: SOCKS5 (RFC 1928) with no authentication or with
-/// <see cref="PeerManagementOptions.ProxyUserName"/>/<see cref="PeerManagementOptions.ProxyPassword"/> (RFC 1929),
-/// sending host names to the proxy. <see cref="DetectAsync"/> looks for the proxy at
-/// <see cref="PeerManagementOptions.TorProxyHost"/> on <see cref="PeerManagementOptions.TorProxyPort"/>, or on
-/// 9050, 9150 and 1080 when no port is set, with a real SOCKS5 greeting (an open port that does not answer it is
-/// not a proxy), and keeps looking every <see cref="PeerManagementOptions.ProxyRetryInterval"/> until one answers.
+/// <see cref="ProxyOptions.ProxyUserName"/>/<see cref="ProxyOptions.ProxyPassword"/> (RFC 1929), sending host
+/// names to the proxy. Each call of <see cref="DetectAsync"/> looks for the proxy once, at
+/// <see cref="ProxyOptions.TorProxyHost"/> on <see cref="ProxyOptions.TorProxyPort"/>, or on 9050, 9150 and 1080
+/// when no port is set, with a real SOCKS5 greeting (an open port that does not answer it is not a proxy), each
+/// probe bounded by <see cref="ProxyOptions.ProbeTimeout"/>. It never looks again by itself: the
+/// <see cref="PeerManager"/> does, every <see cref="ProxyOptions.ProxyRetryInterval"/> while none is found.
+/// Connecting through the proxy has no timeout of its own: the caller's token bounds it
+/// (<see cref="PeerConnectorOptions.ProxyConnectTimeout"/> in <see cref="TcpPeerConnector"/>).
 /// </summary>
-public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, IDisposable
+public sealed class Socks5ProxyConnector : IProxyConnector
 {
     /// <summary>The ports probed when no port is configured: Tor daemon, Tor Browser, the SOCKS default.</summary>
     internal static readonly int[] DefaultPorts = [9050, 9150, 1080];
 
-    private readonly IOptions<PeerManagementOptions> _options;
+    private readonly IOptions<ProxyOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    // Concurrent looks wait for each other, so one finding the proxy spares the others a probe.
     private readonly SemaphoreSlim _detectLock = new(1, 1);
-    private readonly CancellationTokenSource _lifetime = new();
-    private readonly Lock _timerGate = new();
     private EndPoint? _proxy;
-    private ITimer? _retryTimer;
-    private bool _disposed;
 
     /// <summary>Creates the connector.</summary>
-    /// <param name="options">Where to look for the proxy, credentials and the retry interval.</param>
-    /// <param name="timeProvider">The clock of probe timeouts and retries.</param>
+    /// <param name="options">Where to look for the proxy, the credentials and the probe timeout.</param>
+    /// <param name="timeProvider">The clock of probe timeouts.</param>
     /// <param name="logger">The logger; <see langword="null"/> logs nothing.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="timeProvider"/> is <see langword="null"/>.</exception>
-    public Socks5ProxyConnector(IOptions<PeerManagementOptions> options, TimeProvider timeProvider, ILogger<Socks5ProxyConnector>? logger = null)
+    public Socks5ProxyConnector(IOptions<ProxyOptions> options, TimeProvider timeProvider, ILogger<Socks5ProxyConnector>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -42,9 +43,6 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
-
-    /// <summary>How long one probe may take before the port counts as no proxy.</summary>
-    internal TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <inheritdoc />
     public EndPoint? ProxyEndPoint => Volatile.Read(ref _proxy);
@@ -57,7 +55,6 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
             return known;
         }
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
         await _detectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -74,14 +71,12 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
                 if (await ProbeAsync(endPoint, options, cancellationToken).ConfigureAwait(false))
                 {
                     Volatile.Write(ref _proxy, endPoint);
-                    StopRetrying();
                     Log.ProxyDetected(_logger, endPoint);
                     return endPoint;
                 }
             }
 
-            Log.ProxyNotFound(_logger, options.TorProxyHost, string.Join(", ", ports), options.ProxyRetryInterval);
-            StartRetrying(options.ProxyRetryInterval);
+            Log.ProxyNotFound(_logger, options.TorProxyHost, string.Join(", ", ports));
             return null;
         }
         finally
@@ -91,11 +86,7 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
     }
 
     /// <summary>Uses the given proxy from now on, without probing it.</summary>
-    internal void SetProxy(EndPoint endPoint)
-    {
-        Volatile.Write(ref _proxy, endPoint);
-        StopRetrying();
-    }
+    internal void SetProxy(EndPoint endPoint) => Volatile.Write(ref _proxy, endPoint);
 
     /// <inheritdoc />
     public async ValueTask<Stream> ConnectAsync(PeerHost host, int port, CancellationToken cancellationToken)
@@ -137,32 +128,6 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
         }
     }
 
-    /// <summary>Stops looking for a proxy.</summary>
-    /// <returns>A task that completes when the retry timer is stopped.</returns>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Stops looking for a proxy.</summary>
-    public void Dispose()
-    {
-        lock (_timerGate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            _retryTimer?.Dispose();
-            _retryTimer = null;
-        }
-
-        _lifetime.Cancel();
-    }
-
     private static EndPoint CreateEndPoint(string host, int port)
         => IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
 
@@ -192,9 +157,9 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
     }
 
     /// <summary>Whether the endpoint answers a SOCKS5 greeting (and the configured credentials).</summary>
-    private async ValueTask<bool> ProbeAsync(EndPoint endPoint, PeerManagementOptions options, CancellationToken cancellationToken)
+    private async ValueTask<bool> ProbeAsync(EndPoint endPoint, ProxyOptions options, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(ProbeTimeout, _timeProvider);
+        using var deadline = new CancellationTokenSource(options.ProbeTimeout, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
@@ -209,54 +174,6 @@ public sealed class Socks5ProxyConnector : IProxyConnector, IAsyncDisposable, ID
         {
             Log.ProxyProbeFailed(_logger, options.TorProxyHost, endPoint is IPEndPoint ip ? ip.Port : ((DnsEndPoint)endPoint).Port, ex);
             return false;
-        }
-    }
-
-    private void StartRetrying(TimeSpan interval)
-    {
-        lock (_timerGate)
-        {
-            if (_disposed || _retryTimer is not null)
-            {
-                return;
-            }
-
-            _retryTimer = _timeProvider.CreateTimer(static s => ((Socks5ProxyConnector)s!).Retry(), this, interval, interval);
-        }
-    }
-
-    private void StopRetrying()
-    {
-        lock (_timerGate)
-        {
-            _retryTimer?.Dispose();
-            _retryTimer = null;
-        }
-    }
-
-    private void Retry()
-    {
-        _ = RetryAsync();
-
-        async Task RetryAsync()
-        {
-            try
-            {
-                // A probe still running from the previous tick makes this one wait, not overlap.
-                await DetectAsync(_lifetime.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Disposed.
-            }
-            catch (ObjectDisposedException)
-            {
-                // Disposed.
-            }
-            catch (Exception ex)
-            {
-                Log.ProxyDetectionFailed(_logger, ex);
-            }
         }
     }
 }

@@ -24,8 +24,8 @@ namespace PeerManagement;
 /// </list>
 /// Calls are never queued here: a rejected caller hears so at once. Each call of a batch comes here on its own, so
 /// a batch of N calls is charged N permits; the session runs a batch's calls side by side (at most
-/// <see cref="PeerManagementOptions.MaxCallsInFlight"/>), so their soft-limit delays overlap instead of adding up,
-/// and a batch over <see cref="PeerManagementOptions.MaxBatchCalls"/> is refused before it gets here.
+/// <see cref="JsonRpcOptions.MaxCallsInFlight"/>), so their soft-limit delays overlap instead of adding up,
+/// and a batch over <see cref="JsonRpcOptions.MaxBatchCalls"/> is refused before it gets here.
 /// </summary>
 public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
 {

@@ -129,7 +129,7 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// Stops accepting and closes every session (pending requests fail, handlers are cancelled). Idempotent. Bounded
-    /// whatever the clients do: each session closes its connection after <see cref="PeerManagementOptions.CloseGrace"/>.
+    /// whatever the clients do: each session closes its connection after <see cref="JsonRpcOptions.CloseGrace"/>.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting for the sessions to wind down.</param>
     /// <returns>A task that completes when every session is closed.</returns>

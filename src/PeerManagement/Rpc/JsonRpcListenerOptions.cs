@@ -41,6 +41,6 @@ public sealed class JsonRpcListenerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Timeout of requests the host sends to its clients; <see langword="null"/> (the default) uses <see cref="PeerManagementOptions.RequestTimeout"/>.</summary>
+    /// <summary>Timeout of requests the host sends to its clients; <see langword="null"/> (the default) uses <see cref="JsonRpcOptions.RequestTimeout"/>.</summary>
     public TimeSpan? RequestTimeout { get; set; }
 }

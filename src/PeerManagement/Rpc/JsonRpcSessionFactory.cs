@@ -6,24 +6,24 @@ namespace PeerManagement;
 
 /// <summary>
 /// The default <see cref="IJsonRpcSessionFactory"/>: JSON-RPC 2.0, one message per line (<c>\n</c> written,
-/// <c>\r\n</c> accepted), batches, a hard bound of <see cref="PeerManagementOptions.MaxMessageBytes"/> per
-/// line and <see cref="PeerManagementOptions.RequestTimeout"/> per request unless the settings give another; every
-/// write has the deadline <see cref="PeerManagementOptions.WriteTimeout"/>, and the work a remote party can queue is
-/// bounded (<see cref="PeerManagementOptions.MaxBatchCalls"/>, <see cref="PeerManagementOptions.MaxCallsInFlight"/>,
-/// <see cref="PeerManagementOptions.MaxBytesInFlight"/>, <see cref="PeerManagementOptions.MaxUnsentBytes"/>).
+/// <c>\r\n</c> accepted), batches, a hard bound of <see cref="JsonRpcOptions.MaxMessageBytes"/> per line and
+/// <see cref="JsonRpcOptions.RequestTimeout"/> per request unless the settings give another; every write has the
+/// deadline <see cref="JsonRpcOptions.WriteTimeout"/>, and the work a remote party can queue is bounded
+/// (<see cref="JsonRpcOptions.MaxBatchCalls"/>, <see cref="JsonRpcOptions.MaxCallsInFlight"/>,
+/// <see cref="JsonRpcOptions.MaxBytesInFlight"/>, <see cref="JsonRpcOptions.MaxUnsentBytes"/>).
 /// </summary>
 public sealed class JsonRpcSessionFactory : IJsonRpcSessionFactory
 {
-    private readonly IOptions<PeerManagementOptions> _options;
+    private readonly IOptions<JsonRpcOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
     /// <summary>Creates the factory.</summary>
-    /// <param name="options">The options (message bound and default request timeout).</param>
+    /// <param name="options">The session settings (message bound, default request timeout, write timeout and work bounds).</param>
     /// <param name="timeProvider">The clock of request timeouts.</param>
     /// <param name="logger">The logger; <see langword="null"/> logs nothing.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> or <paramref name="timeProvider"/> is <see langword="null"/>.</exception>
-    public JsonRpcSessionFactory(IOptions<PeerManagementOptions> options, TimeProvider timeProvider, ILogger<JsonRpcSessionFactory>? logger = null)
+    public JsonRpcSessionFactory(IOptions<JsonRpcOptions> options, TimeProvider timeProvider, ILogger<JsonRpcSessionFactory>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);

@@ -1,10 +1,10 @@
 namespace PeerManagement;
 
-/// <summary>The bounds one JSON-RPC session works within (see the matching <see cref="PeerManagementOptions"/>).</summary>
+/// <summary>The bounds one JSON-RPC session works within (see the matching <see cref="JsonRpcOptions"/>).</summary>
 internal sealed record JsonRpcSessionLimits
 {
-    /// <summary>The defaults of <see cref="PeerManagementOptions"/>.</summary>
-    public static JsonRpcSessionLimits Default { get; } = From(new PeerManagementOptions());
+    /// <summary>The defaults of <see cref="JsonRpcOptions"/>.</summary>
+    public static JsonRpcSessionLimits Default { get; } = From(new JsonRpcOptions());
 
     public TimeSpan WriteTimeout { get; init; }
 
@@ -18,7 +18,7 @@ internal sealed record JsonRpcSessionLimits
 
     public int MaxUnsentBytes { get; init; }
 
-    public static JsonRpcSessionLimits From(PeerManagementOptions options) => new()
+    public static JsonRpcSessionLimits From(JsonRpcOptions options) => new()
     {
         WriteTimeout = options.WriteTimeout,
         CloseGrace = options.CloseGrace,

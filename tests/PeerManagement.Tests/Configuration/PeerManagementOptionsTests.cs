@@ -32,9 +32,6 @@ public class PeerManagementOptionsTests
         options.Discovery.Should().Be(PeerDiscoveryMode.On);
         options.Announce.Should().BeTrue();
         options.ForceProxy.Should().BeFalse();
-        options.TorProxyHost.Should().Be("127.0.0.1");
-        options.TorProxyPort.Should().BeNull("auto-detection probes 9050, 9150 and 1080");
-        options.ProxyRetryInterval.Should().Be(TimeSpan.FromMinutes(15));
         options.BlacklistUrl.Should().BeNull();
         options.BlacklistRefreshInterval.Should().Be(TimeSpan.FromMinutes(10));
         options.AllowNonPublicPeers.Should().BeFalse();
@@ -50,7 +47,6 @@ public class PeerManagementOptionsTests
         options.MaxChainSplit.Should().Be(10);
         options.PeerAddPause.Should().Be(TimeSpan.FromMinutes(10));
         options.MaxOnionAddInterval.Should().Be(TimeSpan.FromMinutes(20));
-        options.MaxMessageBytes.Should().Be(1024 * 1024);
 
         var limits = new RateLimitingOptions();
         limits.Enabled.Should().BeTrue();
@@ -82,9 +78,11 @@ public class PeerManagementOptionsTests
         options.Discovery.Should().Be(PeerDiscoveryMode.Self);
         options.Announce.Should().BeFalse();
         options.ForceProxy.Should().BeTrue();
-        options.TorProxyHost.Should().Be("tor.internal");
-        options.TorProxyPort.Should().Be(9150);
         options.BlacklistUrl.Should().Be(new Uri("https://blacklist.example.org/list.json"));
+
+        var proxy = provider.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        proxy.TorProxyHost.Should().Be("tor.internal");
+        proxy.TorProxyPort.Should().Be(9150);
 
         var limits = provider.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
         limits.MaxTokens.Should().Be(42);
@@ -121,10 +119,6 @@ public class PeerManagementOptionsTests
     [InlineData("PEER_DISCOVERY", "maybe", "one of on, self, off")]
     [InlineData("PEER_ANNOUNCE", "yes please", "true or false")]
     [InlineData("FORCE_PROXY", "2", "true or false")]
-    [InlineData("TOR_PROXY_HOST", "not a host!", "a host name or address")]
-    [InlineData("TOR_PROXY_PORT", "0", "a port")]
-    [InlineData("TOR_PROXY_PORT", "65536", "a port")]
-    [InlineData("TOR_PROXY_PORT", "nine", "a port")]
     [InlineData("BLACKLIST_URL", "ftp://example.org/list", "an absolute http or https URL")]
     [InlineData("BLACKLIST_URL", "list.json", "an absolute http or https URL")]
     public void An_invalid_peer_setting_is_rejected_naming_it_and_its_value(string name, string value, string expected)
@@ -166,7 +160,6 @@ public class PeerManagementOptionsTests
     [InlineData("ProtocolMax")]
     [InlineData("SeedPeers")]
     [InlineData("Identities")]
-    [InlineData("ProxyUserName")]
     [InlineData("MaxConcurrentChecks")]
     [InlineData("DefaultTcpPort")]
     public void An_invalid_code_setting_is_rejected_naming_it(string setting)
@@ -178,7 +171,6 @@ public class PeerManagementOptionsTests
             "ProtocolMax" => o => o.ProtocolMax = "1.2",
             "SeedPeers" => o => o.SeedPeers.Add("-bad-.example.org s"),
             "Identities" => o => o.Identities.Add(string.Empty),
-            "ProxyUserName" => o => o.ProxyUserName = "alice",
             "MaxConcurrentChecks" => o => o.MaxConcurrentChecks = 0,
             _ => o => o.DefaultTcpPort = 70000,
         };

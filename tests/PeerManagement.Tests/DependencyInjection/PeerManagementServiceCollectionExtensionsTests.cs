@@ -117,6 +117,25 @@ public class PeerManagementServiceCollectionExtensionsTests
 
         addToNull.Should().Throw<ArgumentNullException>();
         useNullStore.Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => new ServiceCollection().AddPeerManagement().ConfigureProxy(null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => new ServiceCollection().AddPeerManagement().ConfigureJsonRpc(null!)).Should().Throw<ArgumentNullException>();
+        FluentActions.Invoking(() => ((IPeerManagementBuilder)null!).ConfigureProxy(_ => { })).Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void Each_component_gets_its_own_options_from_the_builder()
+    {
+        var services = new ServiceCollection();
+        services.AddPeerManagement(o => o.RequestTimeout = TimeSpan.FromSeconds(45))
+            .ConfigureProxy(o => o.ProxyRetryInterval = TimeSpan.FromMinutes(1))
+            .ConfigureJsonRpc(o => o.MaxBatchCalls = 7);
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value.RequestTimeout.Should().Be(TimeSpan.FromSeconds(45));
+        provider.GetRequiredService<IOptions<ProxyOptions>>().Value.ProxyRetryInterval.Should().Be(TimeSpan.FromMinutes(1));
+        var rpc = provider.GetRequiredService<IOptions<JsonRpcOptions>>().Value;
+        rpc.MaxBatchCalls.Should().Be(7);
+        rpc.RequestTimeout.Should().Be(TimeSpan.FromSeconds(30), "the sessions' default is their own, not the checks' RequestTimeout");
     }
 
     private sealed class RecordingStore : IPeerStore

@@ -142,6 +142,7 @@ public class PeerManagerLifecycleTests
         await h.RunClockUntilAsync(() => h.Status(onion) == PeerStatus.Good, TimeSpan.FromMinutes(1));
 
         h.LogsWithId(114).Should().ContainSingle();
+        h.Proxy.Detections.Should().Be(2, "the manager looked at start and once more a retry interval (15 min) later");
         h.Network.AttemptsTo(onion).Should().OnlyContain(a => a.ViaProxy);
     }
 

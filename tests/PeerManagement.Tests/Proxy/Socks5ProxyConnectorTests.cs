@@ -12,7 +12,7 @@ namespace PeerManagement.Tests.Proxy;
 public class Socks5ProxyConnectorTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private readonly PeerManagementOptions _options = new() { TorProxyHost = "127.0.0.1" };
+    private readonly ProxyOptions _options = new() { TorProxyHost = "127.0.0.1" };
     private TimeProvider _time = TimeProvider.System;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -20,7 +20,7 @@ public class Socks5ProxyConnectorTests
     [Fact]
     public async Task Without_a_known_proxy_connecting_is_a_proxy_error()
     {
-        await using var proxy = Proxy();
+        var proxy = Proxy();
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token).AsTask();
 
@@ -32,7 +32,7 @@ public class Socks5ProxyConnectorTests
     {
         var requests = new List<byte[]>();
         await using var server = ScriptedSocksServer.Replying(0, requests);
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse("Electrum.Example.org"), 50002, Token);
 
@@ -46,7 +46,7 @@ public class Socks5ProxyConnectorTests
     {
         var requests = new List<byte[]>();
         await using var server = ScriptedSocksServer.Replying(0, requests);
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
         const string onion = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion";
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse(onion), 50001, Token);
@@ -62,7 +62,7 @@ public class Socks5ProxyConnectorTests
     {
         var requests = new List<byte[]>();
         await using var server = ScriptedSocksServer.Replying(0, requests);
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse(host), 80, Token);
 
@@ -82,7 +82,7 @@ public class Socks5ProxyConnectorTests
     public async Task Each_failure_reply_becomes_a_proxy_error_naming_it(byte reply, string name)
     {
         await using var server = ScriptedSocksServer.Replying(reply);
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token).AsTask();
 
@@ -94,7 +94,7 @@ public class Socks5ProxyConnectorTests
     public async Task A_proxy_that_refuses_and_closes_after_the_reply_code_is_still_named()
     {
         await using var server = ScriptedSocksServer.ConnectReplying(5, 5);
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token).AsTask();
 
@@ -109,7 +109,7 @@ public class Socks5ProxyConnectorTests
     public async Task A_garbled_connect_reply_is_a_proxy_error(byte[] reply, string message)
     {
         await using var server = ScriptedSocksServer.ConnectReplying(reply);
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token).AsTask();
 
@@ -125,7 +125,7 @@ public class Socks5ProxyConnectorTests
     public async Task A_garbled_greeting_reply_is_a_proxy_error(byte[] reply, string message)
     {
         await using var server = ScriptedSocksServer.Sending(reply);
-        await using var proxy = Proxy();
+        var proxy = Proxy();
         await ForceProxyAsync(proxy, server.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token).AsTask();
@@ -140,7 +140,7 @@ public class Socks5ProxyConnectorTests
         await using var server = ScriptedSocksServer.WithCredentials("alice", "s3cret", seen);
         _options.ProxyUserName = "alice";
         _options.ProxyPassword = "s3cret";
-        await using var proxy = await DetectedAsync(server.Port);
+        var proxy = await DetectedAsync(server.Port);
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token);
 
@@ -154,7 +154,7 @@ public class Socks5ProxyConnectorTests
         await using var server = ScriptedSocksServer.WithCredentials("alice", "s3cret");
         _options.ProxyUserName = "alice";
         _options.ProxyPassword = "wrong";
-        await using var proxy = Proxy();
+        var proxy = Proxy();
         await ForceProxyAsync(proxy, server.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("electrum.example.org"), 50001, Token).AsTask();
@@ -167,7 +167,7 @@ public class Socks5ProxyConnectorTests
     {
         await using var server = ScriptedSocksServer.Replying(0);
         _options.TorProxyPort = server.Port;
-        await using var proxy = Proxy();
+        var proxy = Proxy();
 
         var found = await proxy.DetectAsync(Token);
 
@@ -181,7 +181,7 @@ public class Socks5ProxyConnectorTests
     {
         await using var echo = new LoopbackServer();
         _options.TorProxyPort = echo.Port;
-        await using var proxy = Proxy();
+        var proxy = Proxy();
 
         (await proxy.DetectAsync(Token)).Should().BeNull();
         proxy.ProxyEndPoint.Should().BeNull();
@@ -194,32 +194,30 @@ public class Socks5ProxyConnectorTests
         _time = time;
         await using var silent = new LoopbackServer(script: LoopbackServer.SilentAsync);
         _options.TorProxyPort = silent.Port;
-        await using var proxy = Proxy();
+        var proxy = Proxy();
 
         var detect = proxy.DetectAsync(Token).AsTask();
         await silent.FirstAccepted.Task.WaitAsync(Bound, Token);
-        time.Advance(proxy.ProbeTimeout);
+        time.Advance(_options.ProbeTimeout);
 
         (await detect.WaitAsync(Bound, Token)).Should().BeNull();
     }
 
     [Fact]
-    public async Task Detection_tries_again_every_retry_interval_until_a_proxy_appears()
+    public async Task Each_detection_probes_once_and_the_connector_never_looks_again_by_itself()
     {
+        // Looking again is the manager's (ProxyWatcher); a connector with its own timer would probe twice per interval.
         var time = new FakeTimeProvider();
         _time = time;
-        var port = Microsocks.FreePort();
-        _options.TorProxyPort = port;
-        await using var proxy = Proxy();
+        await using var refusing = ScriptedSocksServer.Sending(5, 0xFF);
+        _options.TorProxyPort = refusing.Port;
+        var proxy = Proxy();
 
         (await proxy.DetectAsync(Token)).Should().BeNull();
-        await using var server = ScriptedSocksServer.Replying(0, port: port);
-        time.Advance(_options.ProxyRetryInterval - TimeSpan.FromSeconds(1));
-        proxy.ProxyEndPoint.Should().BeNull();
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(_options.ProxyRetryInterval);
+        (await proxy.DetectAsync(Token)).Should().BeNull();
 
-        await WaitUntilAsync(() => proxy.ProxyEndPoint is not null);
-        proxy.ProxyEndPoint.Should().Be(new IPEndPoint(IPAddress.Loopback, port));
+        refusing.Clients.Should().HaveCount(2, "one probe per call, none between calls");
     }
 
     [Fact]
@@ -231,7 +229,7 @@ public class Socks5ProxyConnectorTests
     {
         await using var socks = await Microsocks.StartAsync();
         await using var server = JsonRpcServer(IPAddress.Loopback);
-        await using var proxy = await DetectedAsync(socks.Port);
+        var proxy = await DetectedAsync(socks.Port);
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse("127.0.0.1"), server.Port, Token);
         await using var session = Sessions().Create(tunnel, new JsonRpcSessionSettings());
@@ -245,7 +243,7 @@ public class Socks5ProxyConnectorTests
         var (name, address) = LoopbackName();
         await using var socks = await Microsocks.StartAsync();
         await using var server = JsonRpcServer(address);
-        await using var proxy = await DetectedAsync(socks.Port);
+        var proxy = await DetectedAsync(socks.Port);
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse(name), server.Port, Token);
         await using var session = Sessions().Create(tunnel, new JsonRpcSessionSettings());
@@ -260,7 +258,7 @@ public class Socks5ProxyConnectorTests
         await using var server = new LoopbackServer();
         _options.ProxyUserName = "peer";
         _options.ProxyPassword = "manager";
-        await using var proxy = await DetectedAsync(socks.Port);
+        var proxy = await DetectedAsync(socks.Port);
 
         await using var tunnel = await proxy.ConnectAsync(PeerHost.Parse("127.0.0.1"), server.Port, Token);
 
@@ -273,7 +271,7 @@ public class Socks5ProxyConnectorTests
         await using var socks = await Microsocks.StartAsync("peer", "manager");
         _options.ProxyUserName = "peer";
         _options.ProxyPassword = "wrong";
-        await using var proxy = Proxy();
+        var proxy = Proxy();
         await ForceProxyAsync(proxy, socks.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("127.0.0.1"), 1, Token).AsTask();
@@ -285,7 +283,7 @@ public class Socks5ProxyConnectorTests
     public async Task Microsocks_reports_a_refused_destination()
     {
         await using var socks = await Microsocks.StartAsync();
-        await using var proxy = await DetectedAsync(socks.Port);
+        var proxy = await DetectedAsync(socks.Port);
 
         var act = () => proxy.ConnectAsync(PeerHost.Parse("127.0.0.1"), Microsocks.FreePort(), Token).AsTask();
 
@@ -299,18 +297,16 @@ public class Socks5ProxyConnectorTests
         await using var echo = new LoopbackServer();
 
         _options.TorProxyPort = echo.Port;
-        await using (var rejecting = Proxy())
-        {
-            (await rejecting.DetectAsync(Token)).Should().BeNull();
-        }
+        var rejecting = Proxy();
+        (await rejecting.DetectAsync(Token)).Should().BeNull();
 
         _options.TorProxyPort = socks.Port;
-        await using var finding = Proxy();
+        var finding = Proxy();
         (await finding.DetectAsync(Token)).Should().Be(new IPEndPoint(IPAddress.Loopback, socks.Port));
     }
 
     private static JsonRpcSessionFactory Sessions()
-        => new(Options.Create(new PeerManagementOptions()), TimeProvider.System, NullLogger<JsonRpcSessionFactory>.Instance);
+        => new(Options.Create(new JsonRpcOptions()), TimeProvider.System, NullLogger<JsonRpcSessionFactory>.Instance);
 
     /// <summary>A loopback server that runs a JSON-RPC session per connection.</summary>
     private static LoopbackServer JsonRpcServer(IPAddress address)
@@ -365,16 +361,6 @@ public class Socks5ProxyConnectorTests
     }
 
     private Socks5ProxyConnector Proxy() => new(Options.Create(_options), _time, NullLogger<Socks5ProxyConnector>.Instance);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        cts.CancelAfter(Bound);
-        while (!condition())
-        {
-            await Task.Delay(10, cts.Token);
-        }
-    }
 
     private static async Task<string> EchoAsync(Stream stream, string text)
     {

@@ -116,7 +116,7 @@ public partial class JsonRpcListenerTests
             await time.WaitForTimersAsync(2, Token).WaitAsync(Bound, Token);
             var stop = listener.StopAsync(Token);
             await Task.WhenAny(stop, time.WaitForTimersAsync(3, Token)).WaitAsync(Bound, Token);
-            time.Advance(_peerOptions.CloseGrace);
+            time.Advance(_rpcOptions.CloseGrace);
 
             await stop.WaitAsync(Bound, Token);
             listener.SessionCount.Should().Be(0);

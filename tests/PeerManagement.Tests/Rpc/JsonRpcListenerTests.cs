@@ -13,7 +13,7 @@ namespace PeerManagement.Tests.Rpc;
 public partial class JsonRpcListenerTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-    private readonly PeerManagementOptions _peerOptions = new();
+    private readonly JsonRpcOptions _rpcOptions = new();
     private TimeProvider _time = TimeProvider.System;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -328,7 +328,7 @@ public partial class JsonRpcListenerTests
         }
     }
 
-    private JsonRpcSessionFactory Sessions() => new(Options.Create(_peerOptions), _time, NullLogger<JsonRpcSessionFactory>.Instance);
+    private JsonRpcSessionFactory Sessions() => new(Options.Create(_rpcOptions), _time, NullLogger<JsonRpcSessionFactory>.Instance);
 
     private static async Task<int> ReadOrClosedAsync(Stream stream)
     {

@@ -727,7 +727,7 @@ public partial class JsonRpcSessionTests
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref peak, now);
-            if (now >= new PeerManagementOptions().MaxCallsInFlight)
+            if (now >= new JsonRpcOptions().MaxCallsInFlight)
             {
                 full.TrySetResult();
             }
@@ -746,14 +746,14 @@ public partial class JsonRpcSessionTests
             // Every slot is taken and 184 calls wait: the bound must hold while they do.
             await full.Task.WaitAsync(Token);
             await send;
-            Volatile.Read(ref running).Should().Be(new PeerManagementOptions().MaxCallsInFlight);
+            Volatile.Read(ref running).Should().Be(new JsonRpcOptions().MaxCallsInFlight);
             release.SetResult();
             for (var i = 0; i < 200; i++)
             {
                 await peer.ReadMessageAsync();
             }
 
-            peak.Should().BeLessThanOrEqualTo(new PeerManagementOptions().MaxCallsInFlight);
+            peak.Should().BeLessThanOrEqualTo(new JsonRpcOptions().MaxCallsInFlight);
         }
 
         static void InterlockedMax(ref int target, int value)

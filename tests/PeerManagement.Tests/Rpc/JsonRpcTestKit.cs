@@ -14,7 +14,7 @@ internal sealed class JsonRpcTestKit
 {
     public WatchedTimeProvider Time { get; } = new();
 
-    public PeerManagementOptions Options { get; } = new();
+    public JsonRpcOptions Options { get; } = new();
 
     public JsonRpcSessionFactory Factory => new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<JsonRpcSessionFactory>.Instance);
 
