@@ -245,25 +245,20 @@ public class PeerManagerNotingTests
     public async Task Status_changes_are_streamed_to_watchers()
     {
         await using var h = new DiscoveryHarness();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(DiscoveryHarness.Token);
-        var changes = new List<PeerStatusChange>();
-        var watching = Task.Run(async () =>
-        {
-            await foreach (var change in h.Manager.WatchStatusChangesAsync(cts.Token))
-            {
-                changes.Add(change);
-                if (changes.Count == 2)
-                {
-                    break;
-                }
-            }
-        }, DiscoveryHarness.Token);
-        await Task.Delay(50, DiscoveryHarness.Token);
         h.AddPeer("a.example.org");
 
+        // The first MoveNextAsync subscribes before it returns (the iterator runs up to its first wait).
+        var watch = h.Manager.WatchStatusChangesAsync(DiscoveryHarness.Token).GetAsyncEnumerator(DiscoveryHarness.Token);
+        await using var _ = watch;
+        var first = watch.MoveNextAsync();
         await h.Manager.AddPeerAsync("a.example.org s t", DiscoveryHarness.Token);
         await h.CheckAsync("a.example.org");
-        await watching.WaitAsync(TimeSpan.FromSeconds(10), DiscoveryHarness.Token);
+
+        var changes = new List<PeerStatusChange>();
+        (await first.AsTask().WaitAsync(TimeSpan.FromSeconds(10), DiscoveryHarness.Token)).Should().BeTrue();
+        changes.Add(watch.Current);
+        (await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), DiscoveryHarness.Token)).Should().BeTrue();
+        changes.Add(watch.Current);
 
         changes.Select(c => (c.OldStatus, c.NewStatus)).Should().Equal((null, PeerStatus.Never), (PeerStatus.Never, PeerStatus.Good));
     }

@@ -178,7 +178,11 @@ public partial class JsonRpcSessionTests
             await session.DisposeAsync().AsTask().WaitAsync(Bound, Token);
             rpc.CallsInFlight.Should().Be(0, "the handlers are cancelled when the session goes");
             rpc.BytesInFlight.Should().Be(0);
-            _ = send;
+
+            // The rest of the flood can no longer be written: observe that failure here, not in a later test.
+            await peer.DisposeAsync();
+            await send.WaitAsync(Bound, Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            send.IsCompleted.Should().BeTrue();
         }
     }
 
