@@ -145,7 +145,17 @@ public sealed class ElectrumPeerVerifier : IPeerVerifier
         }
 
         var height = Math.Max(0, Math.Min(ours, theirs) - _options.MaxChainSplit);
-        var header = await session.InvokeAsync("blockchain.block.header", [height], cancellationToken).ConfigureAwait(false);
+        JsonElement header;
+        try
+        {
+            header = await session.InvokeAsync("blockchain.block.header", [height], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsFailure(ex, cancellationToken))
+        {
+            // This step sends two requests: the reason names the one that failed.
+            return StepResult.Failed(Describe("blockchain.block.header", ex));
+        }
+
         if (header.ValueKind != JsonValueKind.String)
         {
             return StepResult.Bad("blockchain.block.header answer is not a string");

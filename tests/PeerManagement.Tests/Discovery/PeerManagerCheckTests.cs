@@ -253,6 +253,7 @@ public class PeerManagerCheckTests
     [InlineData("server.version")]
     [InlineData("server.features")]
     [InlineData("blockchain.headers.subscribe")]
+    [InlineData("blockchain.block.header")]
     [InlineData("server.peers.subscribe")]
     public async Task Json_rpc_error_is_a_failed_try(string method)
     {
@@ -266,6 +267,7 @@ public class PeerManagerCheckTests
         record.TryCount.Should().Be(1);
         record.IsBad.Should().BeFalse();
         next.Should().Be(h.Now + (2 * h.Options.Wakeup));
+        h.LogsWithId(120).Should().ContainSingle().Which.Message.Should().Contain($"{method} answered error -32601", "the reason names the request that failed");
     }
 
     [Theory]
@@ -281,6 +283,7 @@ public class PeerManagerCheckTests
 
         outcome.Should().Be(PeerCheckOutcome.Failed);
         h.Record(PeerA)!.TryCount.Should().Be(1);
+        h.LogsWithId(120).Should().ContainSingle().Which.Message.Should().Contain($"{method} timed out", "the reason names the request that failed");
         h.Network.Sessions.Should().OnlyContain(s => s.Settings.RequestTimeout == TimeSpan.FromSeconds(30));
         h.Network.OpenSessions.Should().Be(0);
     }
