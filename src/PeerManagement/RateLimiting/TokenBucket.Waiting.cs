@@ -10,9 +10,9 @@ namespace PeerManagement;
 internal partial class TokenBucket
 {
     /// <summary>
-    /// Starts an asynchronous acquisition. Returns a finished lease (the shared delayed lease means: call
-    /// <see cref="DelayAsync"/>), or <see langword="null"/> with a queued <paramref name="waiter"/> to await
-    /// through <see cref="WaitAsync"/>.
+    /// Starts an asynchronous acquisition: returns a finished lease, or <see langword="null"/> with a queued
+    /// <paramref name="waiter"/> (or none when already cancelled). Either way the caller finishes it with
+    /// <see cref="Continue"/> outside the lock.
     /// </summary>
     public RateLimitLease? AcquireLocked(TokenBucketSettings s, int permitCount, long now, CancellationToken cancellationToken, out Waiter? waiter)
     {
