@@ -64,12 +64,15 @@ public sealed class RateLimitingTests
         await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "100", delayAfter: "1", delayMs: "300"), a => a.MapGet("/ping", () => "pong"));
         (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
 
-        var late = app.Client.GetAsync("/ping", Ct);
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        late.IsCompleted.Should().BeFalse("the fake clock has not moved");
+        var timers = app.Time.TimersCreated;
 
-        // The timer is created once the request reached the limiter; advance until it fires.
-        using var response = await AdvanceUntilDoneAsync(app, late);
+        var late = app.Client.GetAsync("/ping", Ct);
+        // The limiter arms the delay's timer once the request reached it: advance the clock exactly then.
+        await app.Time.WaitForTimersAsync(timers + 1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        late.IsCompleted.Should().BeFalse("the fake clock has not moved");
+        app.Time.Advance(TimeSpan.FromMilliseconds(300));
+
+        using var response = await late.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync(Ct)).Should().Be("pong");
     }
@@ -94,17 +97,6 @@ public sealed class RateLimitingTests
 
     private static JsonRpcCall Call(string address)
         => new("server.ping", default, false, FakeJsonRpcSession.Incoming(new IPEndPoint(IPAddress.Parse(address), 50001)));
-
-    private static async Task<HttpResponseMessage> AdvanceUntilDoneAsync(KestrelApp app, Task<HttpResponseMessage> request)
-    {
-        for (var i = 0; i < 100 && !request.IsCompleted; i++)
-        {
-            app.Time.Advance(TimeSpan.FromMilliseconds(300));
-            await Task.WhenAny(request, Task.Delay(TimeSpan.FromMilliseconds(50), Ct));
-        }
-
-        return await request.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-    }
 
     private sealed class OkHandler : IJsonRpcRequestHandler
     {
