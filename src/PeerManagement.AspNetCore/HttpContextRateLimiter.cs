@@ -1,48 +1,42 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 
 namespace PeerManagement.AspNetCore;
 
 /// <summary>
-/// Adapts the per-address limiter to ASP.NET Core's rate-limiting middleware, keyed by the connection's remote
-/// address. The middleware tries <c>AttemptAcquire</c> first and only waits through <c>AcquireAsync</c> when that
-/// fails; so a grant over the soft limit is reported to it as "not yet" and the delay is then waited out in
-/// <c>AcquireAsync</c> (the middleware counts such a request as queued). The inner limiter is not owned.
+/// Adapts the per-network limiter to ASP.NET Core's rate-limiting middleware, keyed by the connection's remote
+/// address as <see cref="PeerBuckets.GetInternalNetwork"/> groups it (the IPv4 address, the IPv6 /64). The
+/// middleware tries <c>AttemptAcquire</c> first and calls <c>AcquireAsync</c> when that fails; so the attempt
+/// always defers, and <c>AcquireAsync</c> asks the limiter once per request: it answers at once when granted or
+/// rejected, and waits out a soft-limit delay itself (the middleware counts only such a request as queued). One
+/// question per request keeps the limiter's decision counts and statistics exact. The inner limiter is not owned.
 /// </summary>
-internal sealed class HttpContextRateLimiter(PartitionedRateLimiter<IPAddress> inner, TimeProvider timeProvider) : PartitionedRateLimiter<HttpContext>
+internal sealed class HttpContextRateLimiter(PartitionedRateLimiter<NetworkPrefix> inner) : PartitionedRateLimiter<HttpContext>
 {
-    private static readonly object DelayKey = new();
-
     public override RateLimiterStatistics? GetStatistics(HttpContext resource) => inner.GetStatistics(KeyOf(resource));
 
-    internal static IPAddress KeyOf(HttpContext context) => RateLimitingJsonRpcRequestHandler.Normalize(context.Connection.RemoteIpAddress);
+    /// <summary>The key of a request: its caller's network, or the default prefix without an IP address.</summary>
+    internal static NetworkPrefix KeyOf(HttpContext context)
+        => context.Connection.RemoteIpAddress is { } address ? PeerBuckets.GetInternalNetwork(address) : default;
 
-    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
-    {
-        var lease = inner.AttemptAcquire(KeyOf(resource), permitCount);
-        if (lease.IsAcquired && lease.TryGetMetadata(PeerRateLimiterMetadata.Delay, out var delay) && delay > TimeSpan.Zero)
-        {
-            resource.Items[DelayKey] = delay;
-            return PeerRateLimitLease.Failed;
-        }
-
-        return lease;
-    }
+    protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount) => DeferredLease.Instance;
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken)
+        => inner.AcquireAsync(KeyOf(resource), permitCount, cancellationToken);
+
+    /// <summary>"Not yet": sends the middleware on to <c>AcquireAsync</c>. Holds nothing, so it is shared.</summary>
+    private sealed class DeferredLease : RateLimitLease
     {
-        if (resource.Items.Remove(DelayKey, out var value) && value is TimeSpan delay)
+        public static readonly DeferredLease Instance = new();
+
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
         {
-            return WaitAsync(delay, cancellationToken);
+            metadata = null;
+            return false;
         }
-
-        return inner.AcquireAsync(KeyOf(resource), permitCount, cancellationToken);
-    }
-
-    private async ValueTask<RateLimitLease> WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
-        return PeerRateLimitLease.Success;
     }
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,12 +14,15 @@ namespace PeerManagement.AspNetCore;
 public static class PeerManagementAspNetCoreExtensions
 {
     /// <summary>
-    /// Registers PeerManagement (if not yet) and wires its per-address limiter
-    /// (<see cref="PeerPartitionedRateLimiter{TKey}"/> keyed by the connection's remote IP address) into ASP.NET
+    /// Registers PeerManagement (if not yet) and wires its limiter (the <see cref="PeerPartitionedRateLimiter{TKey}"/>
+    /// keyed by the caller's network: the connection's remote IPv4 address, or the /64 of its IPv6 address, as
+    /// <see cref="PeerBuckets.GetInternalNetwork"/> gives it; the same limiter and keys as JSON-RPC) into ASP.NET
     /// Core's rate-limiting middleware as the global limiter: a rejected request gets 429 with a
     /// <c>Retry-After</c> header (whole seconds, rounded up) and the body
     /// <c>{"success": false, "code": 1, "message": "Rate limit exceeded"}</c>; a request over the soft limit is
-    /// served after the delay. Does nothing to requests when <c>ENABLE_RATE_LIMIT=false</c>. Add the middleware
+    /// served after the delay. The limiter counts each request's decision on the meter <c>PeerManagement</c>
+    /// (<c>peermanagement.rate_limiter.decisions</c>), as for JSON-RPC calls. Does nothing to requests when
+    /// <c>ENABLE_RATE_LIMIT=false</c>. Add the middleware
     /// with <see cref="UsePeerManagement"/> (or <c>UseRateLimiter()</c>).
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -45,9 +47,7 @@ public static class PeerManagementAspNetCoreExtensions
             }
 
             var logger = provider.GetService<ILoggerFactory>()?.CreateLogger("PeerManagement.AspNetCore.RateLimiting");
-            limiterOptions.GlobalLimiter = new HttpContextRateLimiter(
-                provider.GetRequiredService<PartitionedRateLimiter<IPAddress>>(),
-                provider.GetRequiredService<TimeProvider>());
+            limiterOptions.GlobalLimiter = new HttpContextRateLimiter(provider.GetRequiredService<PartitionedRateLimiter<NetworkPrefix>>());
             limiterOptions.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiterOptions.OnRejected = (context, cancellationToken) =>
             {

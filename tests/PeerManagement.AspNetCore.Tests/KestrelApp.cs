@@ -5,14 +5,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
+using PeerManagement.TestUtilities.Time;
 
 namespace PeerManagement.AspNetCore.Tests;
 
 /// <summary>A real Kestrel server on 127.0.0.1 with an OS-chosen port, and a client for it; stopped on dispose.</summary>
 internal sealed class KestrelApp : IAsyncDisposable
 {
-    private KestrelApp(WebApplication app, FakeLogCollector logs, FakeTimeProvider time)
+    private KestrelApp(WebApplication app, FakeLogCollector logs, WatchedTimeProvider time)
     {
         App = app;
         Logs = logs;
@@ -26,7 +26,7 @@ internal sealed class KestrelApp : IAsyncDisposable
 
     public FakeLogCollector Logs { get; }
 
-    public FakeTimeProvider Time { get; }
+    public WatchedTimeProvider Time { get; }
 
     public static async Task<KestrelApp> StartAsync(
         Dictionary<string, string?>? settings = null,
@@ -40,7 +40,7 @@ internal sealed class KestrelApp : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         var collector = new FakeLogCollector();
         builder.Logging.AddProvider(new FakeLoggerProvider(collector));
-        var time = new FakeTimeProvider();
+        var time = new WatchedTimeProvider();
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddPeerManagement(o => o.AllowNonPublicPeers = false);
         builder.Services.AddPeerManagementRateLimiting();

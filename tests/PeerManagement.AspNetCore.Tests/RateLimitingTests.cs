@@ -1,5 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using PeerManagement.TestUtilities.Electrum;
 
 namespace PeerManagement.AspNetCore.Tests;
 
@@ -59,24 +64,43 @@ public sealed class RateLimitingTests
         await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "100", delayAfter: "1", delayMs: "300"), a => a.MapGet("/ping", () => "pong"));
         (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
 
-        var late = app.Client.GetAsync("/ping", Ct);
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
-        late.IsCompleted.Should().BeFalse("the fake clock has not moved");
+        var timers = app.Time.TimersCreated;
 
-        // The timer is created once the request reached the limiter; advance until it fires.
-        using var response = await AdvanceUntilDoneAsync(app, late);
+        var late = app.Client.GetAsync("/ping", Ct);
+        // The limiter arms the delay's timer once the request reached it: advance the clock exactly then.
+        await app.Time.WaitForTimersAsync(timers + 1, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        late.IsCompleted.Should().BeFalse("the fake clock has not moved");
+        app.Time.Advance(TimeSpan.FromMilliseconds(300));
+
+        using var response = await late.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync(Ct)).Should().Be("pong");
     }
 
-    private static async Task<HttpResponseMessage> AdvanceUntilDoneAsync(KestrelApp app, Task<HttpResponseMessage> request)
+    [Fact]
+    public async Task Decisions_over_HTTP_and_over_JSON_RPC_are_both_counted_by_the_one_limiter_under_one_key()
     {
-        for (var i = 0; i < 100 && !request.IsCompleted; i++)
-        {
-            app.Time.Advance(TimeSpan.FromMilliseconds(300));
-            await Task.WhenAny(request, Task.Delay(TimeSpan.FromMilliseconds(50), Ct));
-        }
+        await using var app = await KestrelApp.StartAsync(Settings(maxTokens: "2"), a => a.MapGet("/ping", () => "pong"));
+        var meters = app.App.Services.GetRequiredService<IMeterFactory>();
+        using var collector = new MetricCollector<long>(meters, PeerManagementDiagnostics.MeterName, "peermanagement.rate_limiter.decisions");
+        var rpc = new OkHandler().WithRateLimiting(app.App.Services);
 
-        return await request.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await rpc.HandleAsync(Call("192.0.2.1"), Ct)).Should().NotBeNull();
+        (await rpc.HandleAsync(Call("127.0.0.1"), Ct)).Should().NotBeNull("the HTTP client on 127.0.0.1 left one token of 2");
+        (await app.Client.GetAsync("/ping", Ct)).StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "JSON-RPC from the same address took the last token");
+        await rpc.Invoking(h => h.HandleAsync(Call("::ffff:127.0.0.1"), Ct).AsTask()).Should().ThrowAsync<JsonRpcException>();
+
+        collector.GetMeasurementSnapshot().Select(m => (string)m.Tags["decision"]!)
+            .Should().Equal("granted", "granted", "granted", "rejected", "rejected");
+    }
+
+    private static JsonRpcCall Call(string address)
+        => new("server.ping", default, false, FakeJsonRpcSession.Incoming(new IPEndPoint(IPAddress.Parse(address), 50001)));
+
+    private sealed class OkHandler : IJsonRpcRequestHandler
+    {
+        public ValueTask<JsonNode?> HandleAsync(JsonRpcCall call, CancellationToken cancellationToken)
+            => new(JsonValue.Create("ok"));
     }
 }

@@ -7,7 +7,9 @@ namespace PeerManagement;
 /// <summary>
 /// What a server says of itself in its <c>server.features</c> answer, canonicalised. Remote values are
 /// untrusted: <see cref="FromJson"/> keeps what has the right type and range and drops the rest, and never
-/// throws.
+/// throws. Compact however it is created: the hosts are kept in a small read-only map, and the strings most
+/// peers report identically (genesis hash, hash function, server version) are shared between features objects
+/// through a bounded cache, so a table of 100,000 peers does not keep 100,000 copies of them.
 /// </summary>
 public sealed record PeerFeatures
 {
@@ -17,21 +19,45 @@ public sealed record PeerFeatures
     /// <summary>Strings longer than this (server version, hash function, genesis hash) are dropped.</summary>
     public const int MaxStringLength = 256;
 
-    
+    private readonly IReadOnlyDictionary<PeerHost, PeerPorts> _hosts = PeerHostPortsMap.Empty;
+    private readonly string? _genesisHash;
+    private readonly string? _hashFunction;
+    private readonly string? _serverVersion;
+
     /// <summary>The features of a server that said nothing usable.</summary>
     public static PeerFeatures Empty { get; } = new();
 
-    /// <summary>The hosts the server answers as, with their ports.</summary>
-    public IReadOnlyDictionary<PeerHost, PeerPorts> Hosts { get; init; } = PeerHostPortsMap.Empty;
+    /// <summary>
+    /// The hosts the server answers as, with their ports. The dictionary given is copied into a compact
+    /// read-only map (later changes to it have no effect); <see langword="null"/> means none. Two features objects
+    /// with the same hosts and ports compare equal, whatever the order.
+    /// </summary>
+    public IReadOnlyDictionary<PeerHost, PeerPorts> Hosts
+    {
+        get => _hosts;
+        init => _hosts = PeerHostPortsMap.From(value);
+    }
 
-    /// <summary>The hash of the network's genesis block, lower-case hex.</summary>
-    public string? GenesisHash { get; init; }
+    /// <summary>The hash of the network's genesis block, lower-case hex (shared with equal values).</summary>
+    public string? GenesisHash
+    {
+        get => _genesisHash;
+        init => _genesisHash = Share(value);
+    }
 
-    /// <summary>The script hash function, e.g. <c>sha256</c>.</summary>
-    public string? HashFunction { get; init; }
+    /// <summary>The script hash function, e.g. <c>sha256</c> (shared with equal values).</summary>
+    public string? HashFunction
+    {
+        get => _hashFunction;
+        init => _hashFunction = Share(value);
+    }
 
-    /// <summary>The server software and version, e.g. <c>ElectrumX 1.16.0</c>.</summary>
-    public string? ServerVersion { get; init; }
+    /// <summary>The server software and version, e.g. <c>ElectrumX 1.16.0</c> (shared with equal values).</summary>
+    public string? ServerVersion
+    {
+        get => _serverVersion;
+        init => _serverVersion = Share(value);
+    }
 
     /// <summary>The lowest protocol version the server speaks.</summary>
     public ProtocolVersion? ProtocolMin { get; init; }
@@ -77,9 +103,9 @@ public sealed record PeerFeatures
         return property.Name switch
         {
             "hosts" => features with { Hosts = ReadHosts(value) },
-            "genesis_hash" => features with { GenesisHash = ReadShared(value, lowerCase: true) },
-            "hash_function" => features with { HashFunction = ReadShared(value, lowerCase: false) },
-            "server_version" => features with { ServerVersion = ReadShared(value, lowerCase: false) },
+            "genesis_hash" => features with { GenesisHash = ReadString(value)?.ToLowerInvariant() },
+            "hash_function" => features with { HashFunction = ReadString(value) },
+            "server_version" => features with { ServerVersion = ReadString(value) },
             "protocol_min" => features with { ProtocolMin = ReadVersion(value) },
             "protocol_max" => features with { ProtocolMax = ReadVersion(value) },
             "pruning" => features with { Pruning = value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var p) && p > 0 ? p : null },
@@ -190,7 +216,7 @@ public sealed record PeerFeatures
     }
 
     /// <summary>A port given as a number or a numeric string, kept only when <c>0 &lt; port &lt; 65536</c>.</summary>
-    internal static int? ReadPort(JsonElement value)
+    private static int? ReadPort(JsonElement value)
     {
         long port;
         switch (value.ValueKind)
@@ -214,8 +240,7 @@ public sealed record PeerFeatures
         return text is { Length: > 0 and <= MaxStringLength } ? text : null;
     }
 
-    private static string? ReadShared(JsonElement value, bool lowerCase)
-        => ReadString(value) is { } text ? SharedStrings.Share(lowerCase ? text.ToLowerInvariant() : text) : null;
+    private static string? Share(string? text) => text is null ? null : SharedStrings.Share(text);
 
     private static ProtocolVersion? ReadVersion(JsonElement value)
         => ReadString(value) is { } text && ProtocolVersion.TryParse(text, out var version) ? version : null;

@@ -4,12 +4,24 @@ namespace PeerManagement;
 
 /// <summary>
 /// Everything we know of one peer: what it advertises and its history with us. Immutable; the peer table
-/// replaces a record on every change. This is what a peer store saves and loads.
+/// replaces a record on every change. This is what a peer store saves and loads. When its
+/// <see cref="Features"/> list the peer's own host, they share the record's host text (one copy, not two).
 /// </summary>
 public sealed record PeerRecord
 {
+    private readonly PeerHost _host;
+    private readonly PeerFeatures? _features;
+
     /// <summary>The host; one table entry per host.</summary>
-    public required PeerHost Host { get; init; }
+    public required PeerHost Host
+    {
+        get => _host;
+        init
+        {
+            _host = value;
+            ShareHostText(_features, value);
+        }
+    }
 
     /// <summary>The TCP and SSL ports to check first.</summary>
     public PeerPorts Ports { get; init; }
@@ -21,7 +33,15 @@ public sealed record PeerRecord
     public long? Pruning { get; init; }
 
     /// <summary>The features the peer reported when last verified, if it ever was.</summary>
-    public PeerFeatures? Features { get; init; }
+    public PeerFeatures? Features
+    {
+        get => _features;
+        init
+        {
+            _features = value;
+            ShareHostText(value, _host);
+        }
+    }
 
     /// <summary>Where we heard of the peer: one of <see cref="PeerSources"/>, or the host of the peer that listed it.</summary>
     public string Source { get; init; } = PeerSources.Seed;
@@ -93,6 +113,16 @@ public sealed record PeerRecord
         }
 
         return now - lastGood < staleAfter ? PeerStatus.Good : PeerStatus.Stale;
+    }
+
+    // A peer's features list the peer's own host: keep one copy of that text per entry, not two. Either
+    // property may be set first, so both call this.
+    private static void ShareHostText(PeerFeatures? features, PeerHost host)
+    {
+        if (features?.Hosts is PeerHostPortsMap hosts)
+        {
+            hosts.ShareKey(host);
+        }
     }
 
     private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);

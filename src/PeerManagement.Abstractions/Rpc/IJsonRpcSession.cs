@@ -87,7 +87,7 @@ public interface IJsonRpcSession : IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="requests"/> is empty or holds a request without a method.</exception>
     IReadOnlyList<Task<JsonElement>> InvokeBatchAsync(IReadOnlyList<JsonRpcRequest> requests, CancellationToken cancellationToken)
     {
-        JsonRpcRequest.CheckBatch(requests);
+        JsonRpcRequest.ThrowIfInvalidBatch(requests);
         var tasks = new Task<JsonElement>[requests.Count];
         for (var i = 0; i < tasks.Length; i++)
         {

@@ -7,8 +7,11 @@ namespace PeerManagement;
 /// <param name="Parameters">The positional parameters.</param>
 public sealed record JsonRpcRequest(string Method, IReadOnlyList<JsonNode?> Parameters)
 {
-    /// <summary>Refuses an empty batch and requests without a method or parameters, before anything is sent.</summary>
-    internal static void CheckBatch(IReadOnlyList<JsonRpcRequest> requests)
+    /// <summary>Refuses an empty batch and requests without a method or parameters, before anything is sent (for session implementations).</summary>
+    /// <param name="requests">The batch.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="requests"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The batch is empty, or a request has no method or no parameters.</exception>
+    public static void ThrowIfInvalidBatch(IReadOnlyList<JsonRpcRequest> requests)
     {
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0)

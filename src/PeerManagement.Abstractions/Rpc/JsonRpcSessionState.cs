@@ -4,9 +4,11 @@ namespace PeerManagement;
 
 /// <summary>
 /// The typed state request handlers keep per session (see <see cref="IJsonRpcSession.GetOrAddState"/>): one value per
-/// type, created once, behind one lock.
+/// type, created once, behind one lock. A session implementation holds one and answers
+/// <see cref="IJsonRpcSession.GetOrAddState"/> with <see cref="GetOrAdd"/>; a session that does not gets one attached
+/// by the interface's default implementation.
 /// </summary>
-internal sealed class JsonRpcSessionState
+public sealed class JsonRpcSessionState
 {
     // For sessions that do not keep their own: the state lives as long as the session object does.
     private static readonly ConditionalWeakTable<IJsonRpcSession, JsonRpcSessionState> Attached = [];
@@ -15,9 +17,14 @@ internal sealed class JsonRpcSessionState
     private readonly Dictionary<Type, object> _values = [];
 
     /// <summary>The state attached to <paramref name="session"/>, for sessions that keep none of their own.</summary>
-    public static JsonRpcSessionState Of(IJsonRpcSession session) => Attached.GetValue(session, static _ => new JsonRpcSessionState());
+    internal static JsonRpcSessionState Of(IJsonRpcSession session) => Attached.GetValue(session, static _ => new JsonRpcSessionState());
 
     /// <summary>The value of type <typeparamref name="T"/>, created by <paramref name="create"/> on first use only.</summary>
+    /// <typeparam name="T">The state's type: one value per type.</typeparam>
+    /// <param name="create">Creates the value on first use (under the store's lock: keep it short).</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="create"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="create"/> returned <see langword="null"/>.</exception>
     public T GetOrAdd<T>(Func<T> create)
         where T : class
     {

@@ -1,4 +1,4 @@
-using System.Net;
+using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,12 +22,16 @@ public static partial class PeerManagementServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Replaces the per-address limiter of incoming requests (the default is a <see cref="PeerPartitionedRateLimiter{TKey}"/>).</summary>
+    /// <summary>
+    /// Replaces the limiter of incoming requests, keyed by the caller's network (see
+    /// <see cref="RateLimitingJsonRpcRequestHandler.KeyOf"/>); the default is a
+    /// <see cref="PeerPartitionedRateLimiter{TKey}"/> that counts its decisions on the host's meters.
+    /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="limiter">The limiter; the container does not dispose it.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static IPeerManagementBuilder UseRateLimiter(this IPeerManagementBuilder builder, PartitionedRateLimiter<IPAddress> limiter)
+    public static IPeerManagementBuilder UseRateLimiter(this IPeerManagementBuilder builder, PartitionedRateLimiter<NetworkPrefix> limiter)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(limiter);
@@ -36,7 +40,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Wraps a JSON-RPC request handler in the registered per-address limiter
+    /// Wraps a JSON-RPC request handler in the registered per-network limiter
     /// (<see cref="RateLimitingJsonRpcRequestHandler"/>), or returns it unchanged when rate limiting is off
     /// (<c>ENABLE_RATE_LIMIT=false</c>).
     /// </summary>
@@ -56,11 +60,10 @@ public static partial class PeerManagementServiceCollectionExtensions
 
         return new RateLimitingJsonRpcRequestHandler(
             handler,
-            services.GetRequiredService<PartitionedRateLimiter<IPAddress>>(),
+            services.GetRequiredService<PartitionedRateLimiter<NetworkPrefix>>(),
             services.GetRequiredService<TimeProvider>(),
             services.GetService<ILoggerFactory>()?.CreateLogger<RateLimitingJsonRpcRequestHandler>(),
-            RateLimitingJsonRpcRequestHandler.DefaultCloseAfterRejections,
-            services.GetService<PeerManagementMetrics>());
+            RateLimitingJsonRpcRequestHandler.DefaultCloseAfterRejections);
     }
 
     static partial void AddRateLimiting(IServiceCollection services)
@@ -73,8 +76,9 @@ public static partial class PeerManagementServiceCollectionExtensions
                 Log.RateLimitingSettings(loggers.CreateLogger("PeerManagement.RateLimiting"), options.Enabled, options.MaxTokens, options.Window, options.DelayAfter, options.Delay.TotalMilliseconds, options.MaxPartitions);
             }
 
-            return new PeerPartitionedRateLimiter<IPAddress>(options, sp.GetRequiredService<TimeProvider>());
+            // The limiter counts its own decisions, on the host's meters when it has them.
+            return new PeerPartitionedRateLimiter<NetworkPrefix>(options, sp.GetRequiredService<TimeProvider>(), meterFactory: sp.GetService<IMeterFactory>());
         });
-        services.TryAddSingleton<PartitionedRateLimiter<IPAddress>>(static sp => sp.GetRequiredService<PeerPartitionedRateLimiter<IPAddress>>());
+        services.TryAddSingleton<PartitionedRateLimiter<NetworkPrefix>>(static sp => sp.GetRequiredService<PeerPartitionedRateLimiter<NetworkPrefix>>());
     }
 }

@@ -79,7 +79,6 @@ public static partial class PeerManagementServiceCollectionExtensions
         services.TryAddSingleton(sp => new PeerTable(
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PeerManagementOptions>>().Value.StaleAfter));
-        services.TryAddSingleton<PeerManagementMetrics>();
         services.TryAddSingleton<IPeerStore, InMemoryPeerStore>();
 
         // Each capability registers its defaults in its own file of this partial class.

@@ -208,7 +208,6 @@ public sealed partial class PeerTable
 
     private void AddEntry(PeerTableEntry entry, DateTimeOffset now)
     {
-        ShareHostText(entry.Record);
         _byHost.Add(entry.Record.Host.Value, entry);
         _byAddress.Link(entry);
         _counts.Add(entry, now);
@@ -237,24 +236,10 @@ public sealed partial class PeerTable
             _byAddress.Link(entry);
         }
 
-        if (!ReferenceEquals(old.Features, updated.Features))
-        {
-            ShareHostText(updated);
-        }
-
         entry.Record = updated;
         if (!sameCategory)
         {
             _counts.Add(entry, now);
-        }
-    }
-
-    // A peer's features list the peer's own host: keep one copy of that text, not two per entry.
-    private static void ShareHostText(PeerRecord record)
-    {
-        if (record.Features?.Hosts is PeerHostPortsMap hosts)
-        {
-            hosts.ShareKey(record.Host);
         }
     }
 }

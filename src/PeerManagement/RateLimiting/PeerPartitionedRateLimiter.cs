@@ -1,11 +1,12 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
 using System.Threading.RateLimiting;
 
 namespace PeerManagement;
 
 /// <summary>
-/// One <see cref="PeerRateLimiter"/>-style token bucket per key (a remote <see cref="System.Net.IPAddress"/>, a
-/// peer host, or any key), with a bounded number of live partitions: at most
+/// One <see cref="PeerRateLimiter"/>-style token bucket per key (a caller's <see cref="NetworkPrefix"/>, a peer
+/// host, or any key), with a bounded number of live partitions: at most
 /// <see cref="RateLimitingOptions.MaxPartitions"/> keys are tracked; creating one more evicts the least recently
 /// used partition that is idle (bucket full, nobody waiting, soft-limit window over), or, if none of the least
 /// recently used few is idle, the least recently used one (its waiters get failed leases). Partitions idle for
@@ -16,7 +17,9 @@ namespace PeerManagement;
 /// <typeparam name="TKey">The key type; compared with the given comparer.</typeparam>
 /// <remarks>
 /// Thread-safe. One lock guards the key map and the buckets, so an acquisition is one lookup and one short lock
-/// with no allocation when granted; a partition costs one small object and one map entry.
+/// with no allocation when granted; a partition costs one small object and one map entry. Decisions are counted
+/// as by <see cref="PeerRateLimiter"/>. PeerManagement keys its limiter by <see cref="NetworkPrefix"/>
+/// (<see cref="PeerBuckets.GetInternalNetwork"/>: an IPv4 address, an IPv6 /64).
 /// </remarks>
 public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TKey>
     where TKey : notnull
@@ -38,11 +41,12 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     /// <param name="options">The settings of every partition and the partition bounds; copied.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="comparer">Compares keys; the default comparer when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the meter the decisions are counted on; when <see langword="null"/>, a meter of the limiter's own, disposed with it.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the message names it).</exception>
-    public PeerPartitionedRateLimiter(RateLimitingOptions options, TimeProvider? timeProvider = null, IEqualityComparer<TKey>? comparer = null)
+    public PeerPartitionedRateLimiter(RateLimitingOptions options, TimeProvider? timeProvider = null, IEqualityComparer<TKey>? comparer = null, IMeterFactory? meterFactory = null)
     {
-        _settings = new TokenBucketSettings(options, timeProvider);
+        _settings = new TokenBucketSettings(options, timeProvider, meterFactory);
         _partitions = new Dictionary<TKey, Partition>(comparer);
         _idleTimeoutTicks = Math.Max(1, _settings.ToTimestampTicks(_settings.PartitionIdleTimeout));
         var period = _settings.PartitionIdleTimeout;
@@ -130,6 +134,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
             FlushCancels();
         }
 
+        _settings.RecordDecision(lease, permitCount);
         return lease;
     }
 
@@ -157,7 +162,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
             FlushCancels();
         }
 
-        return PeerRateLimiter.Continue(partition, _settings, lease, waiter, permitCount, cancellationToken);
+        return partition.Continue(_settings, lease, waiter, permitCount, cancellationToken);
     }
 
     /// <summary>Drops every partition, failing its waiters. Idempotent.</summary>
@@ -185,6 +190,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
 
         _pruneTimer.Dispose();
         FlushCancels();
+        _settings.Metrics.Dispose();
     }
 
     /// <summary>Same as <see cref="Dispose(bool)"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 
 namespace PeerManagement;
@@ -18,7 +19,9 @@ namespace PeerManagement;
 /// tokens in <see cref="RateLimitingOptions.QueueProcessingOrder"/>.</item>
 /// </list>
 /// Thread-safe. Granted and rejected-without-queue decisions take one short lock and allocate nothing except the
-/// failed lease that carries the retry-after time.
+/// failed lease that carries the retry-after time. Every decision on a request for permits is counted on the meter
+/// <see cref="PeerManagementDiagnostics.MeterName"/> (<c>peermanagement.rate_limiter.decisions</c>, tag
+/// <c>decision</c>: granted, delayed or rejected), whoever asks.
 /// </summary>
 /// <remarks><see cref="RateLimitingOptions.Enabled"/> is not consulted: this limiter always limits.</remarks>
 public sealed class PeerRateLimiter : ReplenishingRateLimiter
@@ -29,11 +32,12 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     /// <summary>Creates a limiter with a full bucket.</summary>
     /// <param name="options">The settings; copied, later changes have no effect.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Creates the meter the decisions are counted on; when <see langword="null"/>, a meter of the limiter's own, disposed with it.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the message names it).</exception>
-    public PeerRateLimiter(RateLimitingOptions options, TimeProvider? timeProvider = null)
+    public PeerRateLimiter(RateLimitingOptions options, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
-        _settings = new TokenBucketSettings(options, timeProvider);
+        _settings = new TokenBucketSettings(options, timeProvider, meterFactory);
         _bucket = new TokenBucket(_settings, _settings.GetPreciseTimestampLocked());
     }
 
@@ -81,11 +85,15 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     {
         CheckPermits(permitCount);
         var tick = Environment.TickCount64;
+        RateLimitLease lease;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);
-            return _bucket.AttemptAcquireLocked(_settings, permitCount, _settings.GetTimestampLocked(tick));
+            lease = _bucket.AttemptAcquireLocked(_settings, permitCount, _settings.GetTimestampLocked(tick));
         }
+
+        _settings.RecordDecision(lease, permitCount);
+        return lease;
     }
 
     /// <inheritdoc />
@@ -104,7 +112,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
             lease = _bucket.AcquireLocked(_settings, permitCount, _settings.GetTimestampLocked(tick), cancellationToken, out waiter);
         }
 
-        return Continue(_bucket, _settings, lease, waiter, permitCount, cancellationToken);
+        return _bucket.Continue(_settings, lease, waiter, permitCount, cancellationToken);
     }
 
     /// <summary>Fails queued waiters and ends delays with failed leases. Idempotent.</summary>
@@ -123,6 +131,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
         }
 
         closing?.Cancel();
+        _settings.Metrics.Dispose();
     }
 
     /// <summary>Same as <see cref="Dispose(bool)"/>.</summary>
@@ -131,20 +140,6 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     {
         Dispose(true);
         return default;
-    }
-
-    internal static ValueTask<RateLimitLease> Continue(TokenBucket bucket, TokenBucketSettings settings, RateLimitLease? lease, TokenBucket.Waiter? waiter, int permitCount, CancellationToken cancellationToken)
-    {
-        if (lease is not null)
-        {
-            return ReferenceEquals(lease, settings.DelayedLease)
-                ? bucket.DelayAsync(settings, permitCount, cancellationToken)
-                : new ValueTask<RateLimitLease>(lease);
-        }
-
-        return waiter is null
-            ? ValueTask.FromCanceled<RateLimitLease>(cancellationToken)
-            : bucket.WaitAsync(settings, waiter, cancellationToken);
     }
 
     private void CheckPermits(int permitCount)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
@@ -11,8 +10,9 @@ namespace PeerManagement;
 
 /// <summary>
 /// Limits the incoming JSON-RPC calls of each remote address (the session's
-/// <see cref="IJsonRpcSession.RemoteEndPoint"/>, keyed by <see cref="KeyOf"/>: IPv4 address, IPv6 /64, or one
-/// shared key for sessions without an IP address) before handing them to the wrapped handler:
+/// <see cref="IJsonRpcSession.RemoteEndPoint"/>, keyed by <see cref="KeyOf"/>: its network as
+/// <see cref="PeerBuckets.GetInternalNetwork"/> gives it (IPv4 address, IPv6 /64), or one shared key for sessions
+/// without an IP address) before handing them to the wrapped handler:
 /// <list type="bullet">
 /// <item>granted: handled at once;</item>
 /// <item>granted over the soft limit (<see cref="PeerRateLimiterMetadata.Delay"/>): handled after the delay;</item>
@@ -25,7 +25,8 @@ namespace PeerManagement;
 /// Calls are never queued here: a rejected caller hears so at once. Each call of a batch comes here on its own, so
 /// a batch of N calls is charged N permits; the session runs a batch's calls side by side (at most
 /// <see cref="JsonRpcOptions.MaxCallsInFlight"/>), so their soft-limit delays overlap instead of adding up,
-/// and a batch over <see cref="JsonRpcOptions.MaxBatchCalls"/> is refused before it gets here.
+/// and a batch over <see cref="JsonRpcOptions.MaxBatchCalls"/> is refused before it gets here. The
+/// decisions are counted by the limiter itself (see <see cref="PeerRateLimiter"/>), not here.
 /// </summary>
 public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
 {
@@ -33,14 +34,13 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
     public const int DefaultCloseAfterRejections = 10;
 
     private readonly IJsonRpcRequestHandler _inner;
-    private readonly PartitionedRateLimiter<IPAddress> _limiter;
+    private readonly PartitionedRateLimiter<NetworkPrefix> _limiter;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly PeerManagementMetrics? _metrics;
 
     /// <summary>Wraps a handler.</summary>
     /// <param name="inner">The handler of the calls that pass.</param>
-    /// <param name="limiter">The per-address limiter (e.g. a <see cref="PeerPartitionedRateLimiter{TKey}"/>).</param>
+    /// <param name="limiter">The per-network limiter (e.g. a <see cref="PeerPartitionedRateLimiter{TKey}"/>).</param>
     /// <param name="timeProvider">The clock the soft-limit delays are waited on; the system clock when <see langword="null"/>.</param>
     /// <param name="logger">Where rejections and closed sessions are logged.</param>
     /// <param name="closeAfterRejections">How many rejections in a row close a session (at least 1).</param>
@@ -48,21 +48,10 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="closeAfterRejections"/> is below 1.</exception>
     public RateLimitingJsonRpcRequestHandler(
         IJsonRpcRequestHandler inner,
-        PartitionedRateLimiter<IPAddress> limiter,
+        PartitionedRateLimiter<NetworkPrefix> limiter,
         TimeProvider? timeProvider = null,
         ILogger<RateLimitingJsonRpcRequestHandler>? logger = null,
         int closeAfterRejections = DefaultCloseAfterRejections)
-        : this(inner, limiter, timeProvider, logger, closeAfterRejections, null)
-    {
-    }
-
-    internal RateLimitingJsonRpcRequestHandler(
-        IJsonRpcRequestHandler inner,
-        PartitionedRateLimiter<IPAddress> limiter,
-        TimeProvider? timeProvider,
-        ILogger? logger,
-        int closeAfterRejections,
-        PeerManagementMetrics? metrics)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(limiter);
@@ -70,46 +59,23 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
         _inner = inner;
         _limiter = limiter;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? NullLogger.Instance;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         CloseAfterRejections = closeAfterRejections;
-        _metrics = metrics;
     }
 
     /// <summary>How many rejections in a row close a session.</summary>
     public int CloseAfterRejections { get; }
 
     /// <summary>
-    /// The key a session is limited under: its remote IPv4 address (also when IPv4-mapped), the /64 prefix of its
-    /// IPv6 address (one host usually owns a whole /64), or <see cref="IPAddress.None"/> when it has no IP address.
+    /// The key a session is limited under: the network of its remote address as
+    /// <see cref="PeerBuckets.GetInternalNetwork"/> gives it (an IPv4 address, also when IPv4-mapped, is its own
+    /// network; an IPv6 address counts as its /64, since one host usually owns a whole /64), or the default
+    /// <see cref="NetworkPrefix"/>, shared by every session without an IP address.
     /// </summary>
     /// <param name="remoteEndPoint">The session's remote end point.</param>
     /// <returns>The key.</returns>
-    public static IPAddress KeyOf(EndPoint? remoteEndPoint)
-        => Normalize((remoteEndPoint as IPEndPoint)?.Address);
-
-    /// <summary>The limiting key of an address (see <see cref="KeyOf"/>).</summary>
-    internal static IPAddress Normalize(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return IPAddress.None;
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address;
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4();
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new IPAddress(bytes);
-    }
+    public static NetworkPrefix KeyOf(EndPoint? remoteEndPoint)
+        => remoteEndPoint is IPEndPoint { Address: { } address } ? PeerBuckets.GetInternalNetwork(address) : default;
 
     /// <summary>Limits the call, then hands it to the wrapped handler.</summary>
     /// <param name="call">The call.</param>
@@ -133,12 +99,10 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
 
         if (lease.TryGetMetadata(PeerRateLimiterMetadata.Delay, out var delay) && delay > TimeSpan.Zero)
         {
-            _metrics?.RecordRateLimiterDecision("delayed");
-            Log.RequestDelayed(_logger, key.ToString(), call.Method, delay.TotalMilliseconds);
+            Log.RequestDelayed(_logger, Describe(key), call.Method, delay.TotalMilliseconds);
             return HandleLateAsync(call, delay, cancellationToken);
         }
 
-        _metrics?.RecordRateLimiterDecision("granted");
         return _inner.HandleAsync(call, cancellationToken);
     }
 
@@ -148,11 +112,10 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
         return await _inner.HandleAsync(call, cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask<JsonNode?> Reject(JsonRpcCall call, IPAddress key, RateLimitLease lease)
+    private ValueTask<JsonNode?> Reject(JsonRpcCall call, NetworkPrefix key, RateLimitLease lease)
     {
-        _metrics?.RecordRateLimiterDecision("rejected");
         var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var value) ? value : TimeSpan.Zero;
-        var address = key.ToString();
+        var address = Describe(key);
         Log.RequestRejected(_logger, address, call.Method, retryAfter.TotalMilliseconds);
 
         var session = call.Session;
@@ -185,6 +148,9 @@ public sealed class RateLimitingJsonRpcRequestHandler : IJsonRpcRequestHandler
             Log.SessionCloseFailed(_logger, address, exception);
         }
     }
+
+    // The caller's network as logged: CIDR text, e.g. 203.0.113.7/32 or 2001:db8:1:2::/64.
+    private static string Describe(NetworkPrefix key) => key == default ? "no IP address" : key.ToString();
 
     private static JsonElement RetryAfterData(TimeSpan retryAfter)
     {

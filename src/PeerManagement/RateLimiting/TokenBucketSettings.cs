@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 
 namespace PeerManagement;
 
 /// <summary>
 /// The validated, immutable settings of one limiter, shared by all its token buckets (one per partition), with
-/// the lock that guards them and the leases that never change.
+/// the lock that guards them, the leases that never change and the decision counter.
 /// </summary>
 internal sealed class TokenBucketSettings
 {
@@ -13,7 +14,7 @@ internal sealed class TokenBucketSettings
     // units, so continuous refill is exact integer arithmetic. Capacity must leave room for additions.
     private const long MaxCapacity = long.MaxValue / 4;
 
-    public TokenBucketSettings(RateLimitingOptions options, TimeProvider? timeProvider)
+    public TokenBucketSettings(RateLimitingOptions options, TimeProvider? timeProvider, IMeterFactory? meterFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxTokens < 1)
@@ -69,6 +70,7 @@ internal sealed class TokenBucketSettings
         MaxPartitions = options.MaxPartitions;
         PartitionIdleTimeout = options.PartitionIdleTimeout;
         DelayedLease = PeerRateLimitLease.Delayed(options.Delay);
+        Metrics = new RateLimiterMetrics(meterFactory);
     }
 
     private readonly bool _useStopwatch;
@@ -118,6 +120,9 @@ internal sealed class TokenBucketSettings
     /// <summary>The granted lease that carries <see cref="Delay"/>; shared, since the delay never changes.</summary>
     public PeerRateLimitLease DelayedLease { get; }
 
+    /// <summary>Counts the limiter's decisions; disposed with the limiter.</summary>
+    public RateLimiterMetrics Metrics { get; }
+
     /// <summary>Whether <see cref="GetTimestampLocked(long)"/> may be up to one OS tick old (system clock only).</summary>
     public bool IsCoarse => _useStopwatch;
 
@@ -155,6 +160,18 @@ internal sealed class TokenBucketSettings
         _cachedTick = Environment.TickCount64;
         _cachedNow = Stopwatch.GetTimestamp();
         return _cachedNow;
+    }
+
+    /// <summary>
+    /// Counts a decision (granted, delayed or rejected) on a request for permits; a zero-permit probe is not a
+    /// request and is not counted. Call outside <see cref="Gate"/>.
+    /// </summary>
+    public void RecordDecision(RateLimitLease lease, int permitCount)
+    {
+        if (permitCount != 0 && Metrics.Enabled)
+        {
+            Metrics.Record(!lease.IsAcquired ? RateLimiterMetrics.Rejected : ReferenceEquals(lease, DelayedLease) ? RateLimiterMetrics.Delayed : RateLimiterMetrics.Granted);
+        }
     }
 
     public long ToTimestampTicks(TimeSpan duration)

@@ -139,7 +139,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     /// <inheritdoc />
     public IReadOnlyList<Task<JsonElement>> InvokeBatchAsync(IReadOnlyList<JsonRpcRequest> requests, CancellationToken cancellationToken)
     {
-        JsonRpcRequest.CheckBatch(requests);
+        JsonRpcRequest.ThrowIfInvalidBatch(requests);
         var pending = new JsonRpcPendingRequest[requests.Count];
         for (var i = 0; i < pending.Length; i++)
         {

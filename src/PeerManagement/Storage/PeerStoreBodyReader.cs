@@ -36,6 +36,7 @@ internal sealed class PeerStoreBodyReader
     private readonly string _path;
     private readonly DateTimeOffset _latestTime;
     private readonly PeerStoreStringPool _strings = new();
+    private readonly Dictionary<PeerHost, PeerPorts> _hosts = [];
     private int _logged;
 
     /// <summary>Creates a reader for one load of <paramref name="path"/> at <paramref name="now"/>.</summary>
@@ -292,12 +293,12 @@ internal sealed class PeerStoreBodyReader
     private static string Shorten(string? host)
         => host is null ? "no readable host" : host.Length <= MaxLoggedHostLength ? host : string.Concat(host.AsSpan(0, MaxLoggedHostLength), "...");
 
-    private static bool TryToFeatures(PeerStoreFeatures stored, PeerHost owner, [NotNullWhen(true)] out PeerFeatures? features)
+    private bool TryToFeatures(PeerStoreFeatures stored, PeerHost owner, [NotNullWhen(true)] out PeerFeatures? features)
     {
         features = null;
-        // The same compact map as features read from a peer (usually one host), not a dictionary per entry.
-        var hosts = new KeyValuePair<PeerHost, PeerPorts>[stored.Hosts?.Count ?? 0];
-        var count = 0;
+        // One scratch map for the whole load: the features keep their own compact copy of it.
+        var hosts = _hosts;
+        hosts.Clear();
         if (stored.Hosts is not null)
         {
             foreach (var (name, storedPorts) in stored.Hosts)
@@ -306,12 +307,10 @@ internal sealed class PeerStoreBodyReader
                 var host = owner;
                 if ((name != owner.Value && !PeerHost.TryParse(name, out host)) || storedPorts is null
                     || !TryGetPorts(storedPorts.TcpPort, storedPorts.SslPort, out var ports)
-                    || count == PeerFeatures.MaxHosts || Array.FindIndex(hosts, 0, count, h => h.Key == host) >= 0)
+                    || hosts.Count == PeerFeatures.MaxHosts || !hosts.TryAdd(host, ports))
                 {
                     return false;
                 }
-
-                hosts[count++] = new(host, ports);
             }
         }
 
@@ -322,21 +321,19 @@ internal sealed class PeerStoreBodyReader
             return false;
         }
 
+        // The features share their common strings (genesis hash, ...) with those read from live peers themselves.
         features = new PeerFeatures
         {
-            Hosts = count == 0 ? PeerHostPortsMap.Empty : new PeerHostPortsMap(hosts),
-            // Shared with the features read from live peers, so a loaded table and fresh checks keep one copy.
-            GenesisHash = Share(stored.GenesisHash),
-            HashFunction = Share(stored.HashFunction),
-            ServerVersion = Share(stored.ServerVersion),
+            Hosts = hosts,
+            GenesisHash = stored.GenesisHash,
+            HashFunction = stored.HashFunction,
+            ServerVersion = stored.ServerVersion,
             ProtocolMin = min,
             ProtocolMax = max,
             Pruning = stored.Pruning,
         };
         return true;
     }
-
-    private static string? Share(string? value) => value is null ? null : SharedStrings.Share(value);
 
     private static bool TryGetVersion(string text, out ProtocolVersion? version)
     {

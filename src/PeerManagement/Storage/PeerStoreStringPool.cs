@@ -5,7 +5,7 @@ namespace PeerManagement;
 /// <summary>
 /// Shares equal sources and bad reasons among the records of one load: they repeat across thousands of peers,
 /// but are too varied (source host names, reasons with heights) for the process-wide bounded cache of
-/// <see cref="SharedStrings"/>, so this pool lives only as long as the load.
+/// <see cref="PeerFeatures"/>, so this pool lives only as long as the load.
 /// </summary>
 internal sealed class PeerStoreStringPool
 {

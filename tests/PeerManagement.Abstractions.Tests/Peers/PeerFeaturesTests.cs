@@ -153,4 +153,44 @@ public class PeerFeaturesTests
         again.Hosts.Should().BeEquivalentTo(features.Hosts);
         again.Should().BeEquivalentTo(features, o => o.Excluding(f => f.Hosts));
     }
+
+    [Fact]
+    public void Hosts_given_as_a_dictionary_are_copied_so_later_changes_do_not_reach_the_features()
+    {
+        var hosts = new Dictionary<PeerHost, PeerPorts> { [PeerHost.Parse("a.example.org")] = new(50001, null) };
+
+        var features = new PeerFeatures { Hosts = hosts };
+        hosts[PeerHost.Parse("b.example.org")] = new(50002, null);
+
+        features.Hosts.Keys.Should().Equal(PeerHost.Parse("a.example.org"));
+        features.Hosts[PeerHost.Parse("a.example.org")].Should().Be(new PeerPorts(50001, null));
+        new PeerFeatures { Hosts = null! }.Hosts.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Features_listing_the_same_hosts_in_another_order_are_equal()
+    {
+        var a = PeerHost.Parse("a.example.org");
+        var b = PeerHost.Parse("abcdefghijklmnop.onion");
+
+        var one = new PeerFeatures { Hosts = new Dictionary<PeerHost, PeerPorts> { [a] = new(50001, null), [b] = new(null, 50002) }, GenesisHash = "00ff" };
+        var other = Parse("""{"hosts": {"abcdefghijklmnop.onion": {"ssl_port": 50002}, "a.example.org": {"tcp_port": 50001}}, "genesis_hash": "00ff"}""");
+
+        other.Should().Be(one);
+        other.GetHashCode().Should().Be(one.GetHashCode());
+        (one with { Hosts = new Dictionary<PeerHost, PeerPorts> { [a] = new(50009, null) } }).Should().NotBe(one);
+    }
+
+    [Fact]
+    public void Common_strings_are_shared_however_the_features_are_created()
+    {
+        // Distinct string instances of equal text, as a store or a peer's answer would give them.
+        var hash = new string('0', 63) + "f";
+        var built = new PeerFeatures { GenesisHash = new string(hash.AsSpan()), HashFunction = new string("sha256".AsSpan()), ServerVersion = new string("ElectrumX 1.16.0".AsSpan()) };
+        var read = Parse($$"""{"genesis_hash": "{{hash}}", "hash_function": "sha256", "server_version": "ElectrumX 1.16.0"}""");
+
+        ReferenceEquals(built.GenesisHash, read.GenesisHash).Should().BeTrue();
+        ReferenceEquals(built.HashFunction, read.HashFunction).Should().BeTrue();
+        ReferenceEquals(built.ServerVersion, read.ServerVersion).Should().BeTrue();
+    }
 }

@@ -44,4 +44,28 @@ public class PeerRecordTests
         (record with { LastGood = null }).LastGood.Should().BeNull();
         record.Should().Be(Record() with { LastGood = local.ToUniversalTime(), LastTry = local });
     }
+
+    [Fact]
+    public void A_record_shares_its_host_text_with_the_features_that_list_its_host()
+    {
+        var host = PeerHost.Parse("electrum.example.org");
+        var first = Features("electrum.example.org");
+        var second = Features("electrum.example.org");
+
+        var record = new PeerRecord { Host = host, Features = first };
+        var reversed = new PeerRecord { Features = second, Host = host };
+        var updated = Record() with { Host = host } with { Features = Features("electrum.example.org") };
+
+        foreach (var peer in new[] { record, reversed, updated })
+        {
+            ReferenceEquals(peer.Features!.Hosts.Keys.Single().Value, host.Value).Should().BeTrue("one copy of the host text per entry");
+            peer.Features.Hosts.Keys.Single().Should().Be(host);
+        }
+    }
+
+    private static PeerFeatures Features(string host)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("{\"hosts\": {\"" + host + "\": {\"tcp_port\": 50001}}}");
+        return PeerFeatures.FromJson(document.RootElement);
+    }
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace PeerManagement.Tests.RateLimiting;
@@ -30,6 +33,31 @@ public sealed class PeerPartitionedRateLimiterTests
         limiter.AttemptAcquire(IPAddress.Parse("192.0.2.1")).IsAcquired.Should().BeTrue();
         limiter.AttemptAcquire(IPAddress.Parse("192.0.2.1")).IsAcquired.Should().BeFalse();
         limiter.AttemptAcquire(IPAddress.Parse("2001:db8::1")).IsAcquired.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Networks_work_as_keys_so_a_whole_IPv6_64_shares_one_partition()
+    {
+        using var limiter = new PeerPartitionedRateLimiter<NetworkPrefix>(RateLimitTestOptions.Create(maxTokens: 1, windowSeconds: 1), _time);
+        limiter.AttemptAcquire(PeerBuckets.GetInternalNetwork(IPAddress.Parse("2001:db8:1:2::1"))).IsAcquired.Should().BeTrue();
+        limiter.AttemptAcquire(PeerBuckets.GetInternalNetwork(IPAddress.Parse("2001:db8:1:2:ffff::9"))).IsAcquired.Should().BeFalse();
+        limiter.AttemptAcquire(PeerBuckets.GetInternalNetwork(IPAddress.Parse("2001:db8:1:3::1"))).IsAcquired.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task The_decisions_of_every_partition_are_counted_by_the_limiter_itself()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var collector = new MetricCollector<long>(meters, PeerManagementDiagnostics.MeterName, "peermanagement.rate_limiter.decisions");
+        using var limiter = new PeerPartitionedRateLimiter<string>(RateLimitTestOptions.Create(maxTokens: 1, windowSeconds: 1), _time, meterFactory: meters);
+
+        limiter.AttemptAcquire("a").IsAcquired.Should().BeTrue();
+        limiter.AttemptAcquire("a").IsAcquired.Should().BeFalse();
+        (await limiter.AcquireAsync("b", 1, Ct)).IsAcquired.Should().BeTrue();
+        (await limiter.AcquireAsync("b", 1, Ct)).IsAcquired.Should().BeFalse();
+
+        collector.GetMeasurementSnapshot().Select(m => (string)m.Tags["decision"]!).Should().Equal("granted", "rejected", "granted", "rejected");
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace PeerManagement.Tests.RateLimiting;
 
-public sealed class PeerRateLimiterTests
+public sealed partial class PeerRateLimiterTests
 {
     private readonly FakeTimeProvider _time = new();
 

@@ -12,7 +12,7 @@ public sealed partial class RateLimitingJsonRpcRequestHandlerTests
     {
         var kit = new JsonRpcTestKit();
         var delay = TimeSpan.FromMilliseconds(300);
-        using var limiter = new PeerPartitionedRateLimiter<IPAddress>(RateLimitTestOptions.Create(maxTokens: 1000, windowSeconds: 3, delayAfter: 5, delayMs: 300), kit.Time);
+        using var limiter = new PeerPartitionedRateLimiter<NetworkPrefix>(RateLimitTestOptions.Create(maxTokens: 1000, windowSeconds: 3, delayAfter: 5, delayMs: 300), kit.Time);
         var handler = new RateLimitingJsonRpcRequestHandler(DelegateHandler.Echo(), limiter, kit.Time);
         var (session, peer) = kit.CreateWithRawPeer(handler);
         await using (session)

@@ -9,10 +9,10 @@ public sealed partial class RateLimitingJsonRpcRequestHandlerTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new();
     private readonly CountingHandler _inner = new();
-    private readonly PeerPartitionedRateLimiter<IPAddress> _limiter;
+    private readonly PeerPartitionedRateLimiter<NetworkPrefix> _limiter;
 
     public RateLimitingJsonRpcRequestHandlerTests()
-        => _limiter = new PeerPartitionedRateLimiter<IPAddress>(RateLimitTestOptions.Create(maxTokens: 3, windowSeconds: 3, delayAfter: 2, delayMs: 300), _time);
+        => _limiter = new PeerPartitionedRateLimiter<NetworkPrefix>(RateLimitTestOptions.Create(maxTokens: 3, windowSeconds: 3, delayAfter: 2, delayMs: 300), _time);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -98,15 +98,22 @@ public sealed partial class RateLimitingJsonRpcRequestHandlerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("192.0.2.7", "192.0.2.7")]
-    [InlineData("::ffff:192.0.2.7", "192.0.2.7")]
-    [InlineData("2001:db8:aa:bb:cc:dd:ee:ff", "2001:db8:aa:bb::")]
-    public void The_key_of_an_address_is_the_IPv4_address_or_the_IPv6_64_prefix(string address, string key)
-        => RateLimitingJsonRpcRequestHandler.KeyOf(new IPEndPoint(IPAddress.Parse(address), 1)).Should().Be(IPAddress.Parse(key));
+    [InlineData("192.0.2.7", "192.0.2.7/32")]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7/32")]
+    [InlineData("2001:db8:aa:bb:cc:dd:ee:ff", "2001:db8:aa:bb::/64")]
+    public void The_key_of_an_address_is_its_internal_network_the_IPv4_address_or_the_IPv6_64_prefix(string address, string key)
+    {
+        var ip = IPAddress.Parse(address);
+
+        var found = RateLimitingJsonRpcRequestHandler.KeyOf(new IPEndPoint(ip, 1));
+
+        found.ToString().Should().Be(key);
+        found.Should().Be(PeerBuckets.GetInternalNetwork(ip), "the rate-limit key and the admission bucket are one rule");
+    }
 
     [Fact]
     public void An_end_point_without_an_IP_address_has_the_shared_key()
-        => RateLimitingJsonRpcRequestHandler.KeyOf(new DnsEndPoint("example.org", 1)).Should().Be(IPAddress.None);
+        => RateLimitingJsonRpcRequestHandler.KeyOf(new DnsEndPoint("example.org", 1)).Should().Be(default(NetworkPrefix));
 
     [Fact]
     public async Task A_session_that_keeps_hammering_after_rejection_is_closed()
@@ -175,7 +182,7 @@ public sealed partial class RateLimitingJsonRpcRequestHandlerTests : IDisposable
     [Fact]
     public async Task A_flood_from_many_addresses_keeps_the_tracked_addresses_bounded()
     {
-        using var limiter = new PeerPartitionedRateLimiter<IPAddress>(RateLimitTestOptions.Create(maxTokens: 1, maxPartitions: 500), _time);
+        using var limiter = new PeerPartitionedRateLimiter<NetworkPrefix>(RateLimitTestOptions.Create(maxTokens: 1, maxPartitions: 500), _time);
         var handler = new RateLimitingJsonRpcRequestHandler(_inner, limiter, _time);
 
         for (var i = 0; i < 100_000; i++)
@@ -189,7 +196,7 @@ public sealed partial class RateLimitingJsonRpcRequestHandlerTests : IDisposable
     }
 
     [Fact]
-    public async Task Decisions_are_counted_in_the_rate_limiter_metric()
+    public async Task Decisions_on_JSON_RPC_calls_are_counted_once_each_in_the_rate_limiter_metric()
     {
         var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
         Microsoft.Extensions.DependencyInjection.MetricsServiceExtensions.AddMetrics(services);

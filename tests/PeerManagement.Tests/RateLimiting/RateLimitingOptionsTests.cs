@@ -85,21 +85,22 @@ public sealed class RateLimitingOptionsTests
         services.AddPeerManagement();
         using var provider = services.BuildServiceProvider();
 
-        var limiter = provider.GetRequiredService<PartitionedRateLimiter<IPAddress>>();
-        limiter.Should().BeSameAs(provider.GetRequiredService<PeerPartitionedRateLimiter<IPAddress>>());
-        limiter.AttemptAcquire(IPAddress.Loopback, 2).IsAcquired.Should().BeTrue();
-        limiter.AttemptAcquire(IPAddress.Loopback).IsAcquired.Should().BeFalse();
+        var limiter = provider.GetRequiredService<PartitionedRateLimiter<NetworkPrefix>>();
+        limiter.Should().BeSameAs(provider.GetRequiredService<PeerPartitionedRateLimiter<NetworkPrefix>>());
+        var loopback = PeerBuckets.GetInternalNetwork(IPAddress.Loopback);
+        limiter.AttemptAcquire(loopback, 2).IsAcquired.Should().BeTrue();
+        limiter.AttemptAcquire(loopback).IsAcquired.Should().BeFalse();
     }
 
     [Fact]
     public void UseRateLimiter_replaces_the_default_limiter()
     {
-        using var replacement = new PeerPartitionedRateLimiter<IPAddress>(RateLimitTestOptions.Create());
+        using var replacement = new PeerPartitionedRateLimiter<NetworkPrefix>(RateLimitTestOptions.Create());
         var services = new ServiceCollection();
         services.AddPeerManagement().UseRateLimiter(replacement);
         using var provider = services.BuildServiceProvider();
 
-        provider.GetRequiredService<PartitionedRateLimiter<IPAddress>>().Should().BeSameAs(replacement);
+        provider.GetRequiredService<PartitionedRateLimiter<NetworkPrefix>>().Should().BeSameAs(replacement);
     }
 
     private static RateLimitingOptions Resolve(Dictionary<string, string?> settings, Action<RateLimitingOptions>? configure = null)
