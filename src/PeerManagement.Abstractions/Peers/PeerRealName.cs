@@ -48,35 +48,7 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
     /// <param name="error">Why the text is not a real name, when it is not.</param>
     /// <returns><see langword="true"/> when the text is a real name with a valid host.</returns>
     public static bool TryParse(ReadOnlySpan<char> text, DefaultPorts defaults, [NotNullWhen(true)] out PeerRealName? result, [NotNullWhen(false)] out string? error)
-    {
-        result = null;
-        text = text.Trim();
-        if (text.IsEmpty)
-        {
-            error = "it is empty";
-            return false;
-        }
-
-        var end = text.IndexOfAny(' ', '\t');
-        var hostText = end < 0 ? text : text[..end];
-        if (!PeerHost.TryParse(hostText, out var host, out error))
-        {
-            return false;
-        }
-
-        var tokens = new TokenReader(defaults);
-        if (end >= 0)
-        {
-            var rest = text[end..];
-            foreach (var range in rest.SplitAny(' ', '\t'))
-            {
-                tokens.Read(rest[range]);
-            }
-        }
-
-        result = tokens.Build(host);
-        return true;
-    }
+        => TryParseCore(text, defaults, strict: false, out result, out error);
 
     /// <summary>
     /// Parses a real name as an operator types it (an admin add): one host, then only known tokens with valid values
@@ -90,6 +62,9 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
     /// <param name="error">Why the text is not a real name, quoting at most <see cref="MaxQuotedLength"/> characters of it.</param>
     /// <returns><see langword="true"/> when the whole text is a real name.</returns>
     public static bool TryParseStrict(ReadOnlySpan<char> text, DefaultPorts defaults, [NotNullWhen(true)] out PeerRealName? result, [NotNullWhen(false)] out string? error)
+        => TryParseCore(text, defaults, strict: true, out result, out error);
+
+    private static bool TryParseCore(ReadOnlySpan<char> text, DefaultPorts defaults, bool strict, [NotNullWhen(true)] out PeerRealName? result, [NotNullWhen(false)] out string? error)
     {
         result = null;
         text = text.Trim();
@@ -103,7 +78,7 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
         var hostText = end < 0 ? text : text[..end];
         if (!PeerHost.TryParse(hostText, out var host, out error))
         {
-            error = $"its host '{Quote(hostText)}' is not valid: {error}";
+            error = strict ? $"its host '{Quote(hostText)}' is not valid: {error}" : error;
             return false;
         }
 
@@ -113,7 +88,8 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
             var rest = text[end..];
             foreach (var range in rest.SplitAny(' ', '\t'))
             {
-                if (!tokens.Read(rest[range]))
+                // Other nodes' lists are read leniently (an unknown token is ignored); an operator's input is not.
+                if (!tokens.Read(rest[range]) && strict)
                 {
                     error = $"'{Quote(rest[range])}' is not a token of a real name (v<version>, p<pruning>, s[port], t[port], ports 1-65535)";
                     return false;

@@ -17,11 +17,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseChainView<TChainView>(this IPeerManagementBuilder builder)
         where TChainView : class, IChainView
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IChainView, TChainView>());
-        return builder;
-    }
+        => Replace(builder, ServiceDescriptor.Singleton<IChainView, TChainView>());
 
     /// <summary>Sets our view of the chain, which peers are verified against (required by discovery).</summary>
     /// <param name="builder">The builder.</param>
@@ -30,10 +26,8 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseChainView(this IPeerManagementBuilder builder, IChainView chain)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(chain);
-        builder.Services.Replace(ServiceDescriptor.Singleton(chain));
-        return builder;
+        return Replace(builder, ServiceDescriptor.Singleton(chain));
     }
 
     /// <summary>Replaces the peer verifier (the Electrum protocol by default).</summary>
@@ -43,11 +37,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseVerifier<TVerifier>(this IPeerManagementBuilder builder)
         where TVerifier : class, IPeerVerifier
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IPeerVerifier, TVerifier>());
-        return builder;
-    }
+        => Replace(builder, ServiceDescriptor.Singleton<IPeerVerifier, TVerifier>());
 
     /// <summary>Replaces the host name resolver used to check <c>server.add_peer</c> announcements.</summary>
     /// <param name="builder">The builder.</param>
@@ -56,10 +46,8 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseHostNameResolver(this IPeerManagementBuilder builder, IHostNameResolver resolver)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(resolver);
-        builder.Services.Replace(ServiceDescriptor.Singleton(resolver));
-        return builder;
+        return Replace(builder, ServiceDescriptor.Singleton(resolver));
     }
 
     /// <summary>Adds blacklist entries given in code (hosts, <c>*.domain.tld</c>, IP addresses, CIDR ranges; optional <c> until &lt;time&gt;</c>).</summary>

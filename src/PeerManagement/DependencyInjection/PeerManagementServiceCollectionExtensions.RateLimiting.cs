@@ -33,10 +33,8 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseRateLimiter(this IPeerManagementBuilder builder, PartitionedRateLimiter<NetworkPrefix> limiter)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(limiter);
-        builder.Services.Replace(ServiceDescriptor.Singleton(limiter));
-        return builder;
+        return Replace(builder, ServiceDescriptor.Singleton(limiter));
     }
 
     /// <summary>

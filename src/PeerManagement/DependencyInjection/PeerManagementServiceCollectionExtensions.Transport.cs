@@ -13,11 +13,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UsePeerConnector<TConnector>(this IPeerManagementBuilder builder)
         where TConnector : class, IPeerConnector
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IPeerConnector, TConnector>());
-        return builder;
-    }
+        => Replace(builder, ServiceDescriptor.Singleton<IPeerConnector, TConnector>());
 
     /// <summary>Replaces the proxy connector (SOCKS5 by default).</summary>
     /// <typeparam name="TProxyConnector">The proxy connector type, created by the container.</typeparam>
@@ -26,11 +22,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseProxyConnector<TProxyConnector>(this IPeerManagementBuilder builder)
         where TProxyConnector : class, IProxyConnector
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IProxyConnector, TProxyConnector>());
-        return builder;
-    }
+        => Replace(builder, ServiceDescriptor.Singleton<IProxyConnector, TProxyConnector>());
 
     /// <summary>Replaces the JSON-RPC session factory.</summary>
     /// <typeparam name="TFactory">The factory type, created by the container.</typeparam>
@@ -39,11 +31,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseJsonRpcSessionFactory<TFactory>(this IPeerManagementBuilder builder)
         where TFactory : class, IJsonRpcSessionFactory
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IJsonRpcSessionFactory, TFactory>());
-        return builder;
-    }
+        => Replace(builder, ServiceDescriptor.Singleton<IJsonRpcSessionFactory, TFactory>());
 
     /// <summary>
     /// Changes the settings of the default connector (timeouts, local address, TLS pins). Its connect timeouts are

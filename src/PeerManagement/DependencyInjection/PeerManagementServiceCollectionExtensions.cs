@@ -41,11 +41,7 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseStore<TStore>(this IPeerManagementBuilder builder)
         where TStore : class, IPeerStore
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IPeerStore, TStore>());
-        return builder;
-    }
+        => Replace(builder, ServiceDescriptor.Singleton<IPeerStore, TStore>());
 
     /// <summary>Replaces the peer store by an instance.</summary>
     /// <param name="builder">The builder.</param>
@@ -54,10 +50,8 @@ public static partial class PeerManagementServiceCollectionExtensions
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static IPeerManagementBuilder UseStore(this IPeerManagementBuilder builder, IPeerStore store)
     {
-        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(store);
-        builder.Services.Replace(ServiceDescriptor.Singleton(store));
-        return builder;
+        return Replace(builder, ServiceDescriptor.Singleton(store));
     }
 
     private static void AddCore(IServiceCollection services)
@@ -98,4 +92,12 @@ public static partial class PeerManagementServiceCollectionExtensions
 
     /// <summary>Marks a collection that already has the core registrations.</summary>
     private sealed class PeerManagementMarker;
+
+    /// <summary>What every <c>Use…</c> method does: replaces a service's registration, after the defaults or not.</summary>
+    private static IPeerManagementBuilder Replace(IPeerManagementBuilder builder, ServiceDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Replace(descriptor);
+        return builder;
+    }
 }

@@ -258,18 +258,15 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
 
                 return true;
             case ListenerAdmission.Outcome.AddressFull:
-                Log.ListenerPrefixFull(_logger, remote, "address", NetworkPrefixOf(remote, ListenerAdmission.AddressIpv4Length, ListenerAdmission.AddressIpv6Length), _options.MaxSessionsPerAddress);
+                Log.ListenerPrefixFull(_logger, remote, "address", ListenerAdmission.AddressOf(remote), _options.MaxSessionsPerAddress);
                 return false;
             case ListenerAdmission.Outcome.NetworkFull:
-                Log.ListenerPrefixFull(_logger, remote, "network", NetworkPrefixOf(remote, ListenerAdmission.NetworkIpv4Length, ListenerAdmission.NetworkIpv6Length), _options.MaxSessionsPerNetwork);
+                Log.ListenerPrefixFull(_logger, remote, "network", ListenerAdmission.NetworkOf(remote), _options.MaxSessionsPerNetwork);
                 return false;
             default:
                 Log.ListenerFull(_logger, remote, _options.MaxSessions);
                 return false;
         }
-
-        static NetworkPrefix NetworkPrefixOf(EndPoint? remote, int ipv4, int ipv6)
-            => NetworkPrefix.Of((remote as IPEndPoint)?.Address ?? IPAddress.None, ipv4, ipv6);
     }
 
     private async Task RunAsync(Socket socket, ListenerAdmission.Entry entry, CancellationToken token)

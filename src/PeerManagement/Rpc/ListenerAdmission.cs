@@ -10,12 +10,6 @@ namespace PeerManagement;
 /// </summary>
 internal sealed class ListenerAdmission(int maxSessions, int maxPerAddress, int maxPerNetwork)
 {
-    /// <summary>The prefix length sessions are counted per address under: one IPv4 address, one IPv6 /64 (one host usually owns a /64).</summary>
-    public const int AddressIpv4Length = 32;
-
-    /// <summary>See <see cref="AddressIpv4Length"/>.</summary>
-    public const int AddressIpv6Length = 64;
-
     /// <summary>The prefix length sessions are counted per network under: IPv4 /24, IPv6 /48 (a typical end site).</summary>
     public const int NetworkIpv4Length = 24;
 
@@ -35,6 +29,12 @@ internal sealed class ListenerAdmission(int maxSessions, int maxPerAddress, int 
         ListenerFull,
     }
 
+    /// <summary>What counts as one address: an IPv4 address, an IPv6 /64 (the internal bucket, <see cref="PeerBuckets.GetInternalNetwork"/>).</summary>
+    public static NetworkPrefix AddressOf(EndPoint? remote) => PeerBuckets.GetInternalNetwork(IPAddressOf(remote));
+
+    /// <summary>What counts as one network: an IPv4 /24, an IPv6 /48.</summary>
+    public static NetworkPrefix NetworkOf(EndPoint? remote) => NetworkPrefix.Of(IPAddressOf(remote), NetworkIpv4Length, NetworkIpv6Length);
+
     /// <summary>Admitted sessions.</summary>
     public int Count => _entries.Count;
 
@@ -47,9 +47,8 @@ internal sealed class ListenerAdmission(int maxSessions, int maxPerAddress, int 
     {
         admitted = null;
         evicted = null;
-        var address = (remote as IPEndPoint)?.Address ?? IPAddress.None;
-        var addressKey = NetworkPrefix.Of(address, AddressIpv4Length, AddressIpv6Length);
-        var networkKey = NetworkPrefix.Of(address, NetworkIpv4Length, NetworkIpv6Length);
+        var addressKey = AddressOf(remote);
+        var networkKey = NetworkOf(remote);
         var addressCount = _perAddress.GetValueOrDefault(addressKey);
         var networkCount = _perNetwork.GetValueOrDefault(networkKey);
         if (addressCount >= maxPerAddress)
@@ -154,4 +153,6 @@ internal sealed class ListenerAdmission(int maxSessions, int maxPerAddress, int 
 
         public void Evict() => _evicted.Cancel();
     }
+
+    private static IPAddress IPAddressOf(EndPoint? remote) => (remote as IPEndPoint)?.Address ?? IPAddress.None;
 }
