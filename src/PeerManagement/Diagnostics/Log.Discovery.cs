@@ -92,6 +92,9 @@ internal static partial class Log
     [LoggerMessage(145, LogLevel.Information, "Stored entry of our own identity {Host} had ports {StoredPorts}; it takes the ports we announce now, {Ports}")]
     public static partial void StoredIdentityPortsReplaced(ILogger logger, string host, string storedPorts, string ports);
 
+    [LoggerMessage(146, LogLevel.Warning, "Refused {Host}, given as {Source}: {Reason}")]
+    public static partial void OperatorPeerRefused(ILogger logger, string host, string source, string reason);
+
     [LoggerMessage(400, LogLevel.Information, "Blacklist refreshed: {Count} entries ({Skipped} unreadable skipped)")]
     public static partial void BlacklistRefreshed(ILogger logger, int count, int skipped);
 

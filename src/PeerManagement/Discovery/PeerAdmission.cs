@@ -41,7 +41,16 @@ internal sealed class PeerAdmission(
         {
             if (RejectReason(candidate.Host) is { } reason)
             {
-                Log.PeerDropped(logger, candidate.Host.Value, source, reason);
+                if (IsTrustedSource(source))
+                {
+                    // The operator asked for this one: a silent refusal would leave them wondering why nothing happens.
+                    Log.OperatorPeerRefused(logger, candidate.Host.Value, source, reason);
+                }
+                else
+                {
+                    Log.PeerDropped(logger, candidate.Host.Value, source, reason);
+                }
+
                 continue;
             }
 

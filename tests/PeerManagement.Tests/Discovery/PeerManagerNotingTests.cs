@@ -20,6 +20,23 @@ public class PeerManagerNotingTests
     }
 
     [Fact]
+    public async Task A_refused_seed_is_a_warning_while_a_refused_stranger_is_a_debug_line()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.SeedPeers.Add("127.0.0.1 t50001");
+        });
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        h.Manager.NotePeers([Name("10.1.2.3 s")], "lister.example.org", checkPorts: false, capped: false);
+
+        h.LogsWithId(146).Should().ContainSingle().Which.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        h.LogsWithId(146).Single().Message.Should().Contain("127.0.0.1").And.Contain("not a public host");
+        h.LogsWithId(117).Should().ContainSingle().Which.Message.Should().Contain("10.1.2.3");
+    }
+
+    [Fact]
     public async Task Non_public_peers_are_accepted_when_allowed_and_onion_ones_with_a_proxy()
     {
         await using var h = new DiscoveryHarness(o => o.AllowNonPublicPeers = true);
