@@ -9,8 +9,11 @@ namespace PeerManagement.Sample.Node;
 /// <summary>The sample's entry point, callable in-process (tests) with its own output.</summary>
 public static class SampleApp
 {
-    /// <summary>The exit code after Ctrl+C, as shells report an interrupted command.</summary>
+    /// <summary>The exit code after Ctrl+C (SIGINT), as shells report an interrupted command.</summary>
     public const int StoppedExitCode = 130;
+
+    /// <summary>The exit code after SIGTERM (kill, systemd, docker stop), as shells report a terminated command.</summary>
+    public const int TerminatedExitCode = 143;
 
     /// <summary>The usage text.</summary>
     public const string Usage = """
@@ -209,6 +212,11 @@ public static class SampleApp
                 default:
                     throw new FormatException($"Unknown argument '{name}' for joining a network.");
             }
+        }
+
+        if (settings.Network != "lab" && seeds.Count == 0 && settings.ChainServer is null)
+        {
+            throw new FormatException($"--seed (or --chain-server) is needed to join {settings.Network}: the node reads the chain from a server it trusts.");
         }
 
         return settings with { Seeds = seeds };

@@ -112,6 +112,8 @@ public sealed class LabNetworkTests : IDisposable
     [InlineData("--bogus")]
     [InlineData("--network", "dogecoin")]
     [InlineData("--http", "127.0.0.1:8080")]
+    [InlineData("--network", "bitcoin")]
+    [InlineData("--network", "testnet", "--listen", "127.0.0.1:0")]
     public async Task Bad_arguments_exit_2_with_the_usage(params string[] args)
     {
         var error = new StringWriter();

@@ -126,13 +126,16 @@ public static class RealNode
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             var admin = settings.Http is null ? string.Empty : $", admin endpoints on http://{settings.Http}/peers";
             Write(output, $"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}{admin}; Ctrl+C stops.");
+            // Until Ctrl+C, or until the host is asked to stop (its console lifetime does so on SIGTERM).
+            using var running = CancellationTokenSource.CreateLinkedTokenSource(
+                cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, running.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl+C.
+                // Stopped.
             }
 
             var info = manager.GetInfo();
