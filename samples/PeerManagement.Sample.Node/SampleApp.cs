@@ -66,7 +66,15 @@ public static class SampleApp
                 return 2;
             }
 
-            return await RealNode.RunAsync(real, output, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RealNode.RunAsync(real, output, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidSettingsException ex)
+            {
+                await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return 2;
+            }
         }
 
         LabSettings settings;
@@ -98,6 +106,11 @@ public static class SampleApp
         {
             display.WriteLine("Stopped while starting; the nodes that had started saved their stores.");
             return StoppedExitCode;
+        }
+        catch (InvalidSettingsException ex)
+        {
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,6 +80,9 @@ public sealed class LabNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(lab);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+
+        // No appsettings or console logging per node, but the library's environment variables apply, as documented.
+        builder.Configuration.AddEnvironmentVariables();
         var identity = RealName;
         var peers = builder.Services.AddPeerManagement(options =>
             {
@@ -109,6 +113,7 @@ public sealed class LabNode : IAsyncDisposable
         }
 
         _host = builder.Build();
+        InvalidSettingsException.ThrowIfAny(_host.Services);
         var manager = _host.Services.GetRequiredService<PeerManager>();
         var chain = _host.Services.GetRequiredService<IChainView>();
         _handler.Inner = manager.CreateRequestHandler(new ChainRequestHandler(chain)).WithRateLimiting(_host.Services);

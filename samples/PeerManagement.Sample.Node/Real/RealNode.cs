@@ -94,6 +94,7 @@ public static class RealNode
         }
 
         using var host = builder is WebApplicationBuilder web ? BuildWebApplication(web) : ((HostApplicationBuilder)builder).Build();
+        InvalidSettingsException.ThrowIfAny(host.Services);
         var manager = host.Services.GetRequiredService<PeerManager>();
         manager.StatusChanged += (_, change) =>
         {

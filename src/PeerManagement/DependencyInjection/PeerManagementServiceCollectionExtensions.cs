@@ -70,9 +70,13 @@ public static partial class PeerManagementServiceCollectionExtensions
         services.AddOptions<PeerManagementOptions>().ValidateOnStart();
         services.AddOptions<RateLimitingOptions>().ValidateOnStart();
 
-        services.TryAddSingleton(sp => new PeerTable(
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<PeerManagementOptions>>().Value.StaleAfter));
+        // The table is the first service that reads a setting: every invalid setting is reported there at once.
+        services.TryAddSingleton<SettingsCheck>();
+        services.TryAddSingleton(sp =>
+        {
+            sp.GetRequiredService<SettingsCheck>().ThrowIfInvalid();
+            return new PeerTable(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<PeerManagementOptions>>().Value.StaleAfter);
+        });
         services.TryAddSingleton<IPeerStore, InMemoryPeerStore>();
 
         // Each capability registers its defaults in its own file of this partial class.

@@ -210,4 +210,31 @@ public class PeerManagementOptionsTests
 
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("RATE_LIMIT_WINDOW_SECONDS='abc' is not a number of seconds");
     }
+
+    [Fact]
+    public async Task Every_invalid_setting_is_listed_once_when_the_host_starts()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PEER_DISCOVERY"] = "banana",
+            ["MAX_TOKENS"] = "-1",
+            ["RATE_LIMIT_WINDOW_SECONDS"] = "abc",
+        });
+        builder.Services.AddPeerManagement();
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync(TestContext.Current.CancellationToken);
+
+        var failures = (await act.Should().ThrowAsync<Exception>()).Which switch
+        {
+            AggregateException all => all.InnerExceptions.OfType<OptionsValidationException>().SelectMany(e => e.Failures).ToList(),
+            OptionsValidationException one => one.Failures.ToList(),
+            var other => [other.Message],
+        };
+        failures.Should().HaveCount(3).And.OnlyHaveUniqueItems();
+        failures.Should().Contain(f => f.StartsWith("PEER_DISCOVERY='banana'", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("MAX_TOKENS='-1'", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("RATE_LIMIT_WINDOW_SECONDS='abc'", StringComparison.Ordinal));
+    }
 }

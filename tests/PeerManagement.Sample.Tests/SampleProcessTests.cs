@@ -4,8 +4,8 @@ using System.Net.Sockets;
 
 namespace PeerManagement.Sample.Tests;
 
-/// <summary>The built sample as a process: the signals that service managers send stop it cleanly.</summary>
-public sealed class SignalTests
+/// <summary>The built sample as a process: signals stop it cleanly; invalid settings end it with one clear message.</summary>
+public sealed class SampleProcessTests
 {
     [Fact]
     public async Task Sigterm_stops_a_joining_node_cleanly_saving_its_store_with_exit_code_143()
@@ -48,6 +48,45 @@ public sealed class SignalTests
             if (!node.HasExited)
             {
                 node.Kill(entireProcessTree: true);
+            }
+
+            dataDirectory.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--network", "lab", "--listen", "127.33.0.1:50001")] // never bound: the settings stop it first
+    [InlineData("--nodes", "4", "--port", "0")]
+    public async Task Invalid_settings_end_the_app_with_exit_2_and_every_one_listed_without_a_stack_trace(params string[] args)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(60));
+        var dataDirectory = Directory.CreateTempSubdirectory("peermanagement-settings-");
+        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "PeerManagement.Sample.Node.dll"), .. args, "--data-dir", dataDirectory.FullName])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["PEER_DISCOVERY"] = "banana";
+        start.Environment["MAX_TOKENS"] = "-1";
+        start.Environment["RATE_LIMIT_WINDOW_SECONDS"] = "abc";
+        using var app = Process.Start(start)!;
+        try
+        {
+            var output = app.StandardOutput.ReadToEndAsync(bound.Token);
+            var error = await app.StandardError.ReadToEndAsync(bound.Token);
+            await app.WaitForExitAsync(bound.Token);
+            await output;
+
+            app.ExitCode.Should().Be(2);
+            error.Should().Contain("PEER_DISCOVERY='banana'").And.Contain("MAX_TOKENS='-1'").And.Contain("RATE_LIMIT_WINDOW_SECONDS='abc'");
+            error.Should().NotContain("   at ", "a bad setting is the operator's mistake, not a crash");
+        }
+        finally
+        {
+            if (!app.HasExited)
+            {
+                app.Kill(entireProcessTree: true);
             }
 
             dataDirectory.Delete(recursive: true);
