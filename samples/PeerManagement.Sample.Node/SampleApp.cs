@@ -32,7 +32,8 @@ public static class SampleApp
           --network NAME     bitcoin (default), testnet (genesis hash and default ports) or lab (the synthetic chain)
           --seed "REALNAME"  a peer to start from, e.g. "electrum.example.org v1.4 s t" (repeatable)
           --listen IP:PORT[:s|:t]  answer other nodes there over TCP (t, default) or TLS (s, self-signed certificate),
-                             and announce IP (when public) as our identity
+                             and announce IP (when public) as our identity; IPv6 as [::1]:PORT; port 0: any free port
+          --allow-private    accept private and loopback peers on bitcoin or testnet too (a private test network)
           --public-host NAME the name to announce instead of the listen address
           --proxy HOST:PORT  the SOCKS5 proxy (default: detected on 127.0.0.1:9050/9150/1080)
           --chain-server "REALNAME"  the Electrum server whose chain we trust (default: the first seed)
@@ -167,7 +168,7 @@ public static class SampleApp
     /// <param name="args">The arguments.</param>
     /// <returns><see langword="true"/> when any joining option is present.</returns>
     public static bool IsRealUse(IReadOnlyList<string> args)
-        => args.Any(a => a is "--listen" or "--seed" or "--network" or "--proxy" or "--chain-server" or "--public-host");
+        => args.Any(a => a is "--listen" or "--seed" or "--network" or "--proxy" or "--chain-server" or "--public-host" or "--allow-private");
 
     /// <summary>Reads the command line of a node joining a network.</summary>
     /// <param name="args">The arguments.</param>
@@ -222,6 +223,9 @@ public static class SampleApp
                 case "--http":
                     settings = settings with { Http = ParseHttp(Value()) };
                     break;
+                case "--allow-private":
+                    settings = settings with { AllowPrivate = true };
+                    break;
                 default:
                     throw new FormatException($"Unknown argument '{name}' for joining a network.");
             }
@@ -240,18 +244,17 @@ public static class SampleApp
             ? endPoint
             : throw new FormatException($"--http must be IP:PORT, e.g. 127.0.0.1:8080, not '{text}'.");
 
+    /// <summary><c>IP:PORT[:s|:t]</c>, IPv6 in brackets (<c>[::1]:50001</c>); port 0 lets the system choose.</summary>
     private static IPEndPoint ParseListen(string text)
     {
-        var parts = text.Split(':');
-        if (parts.Length == 3 && parts[2] is not ("s" or "t"))
-        {
-            throw new FormatException($"--listen must be IP:PORT[:s|:t], not '{text}'.");
-        }
-
-        return parts.Length is 2 or 3
-            && IPAddress.TryParse(parts[0], out var address)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65_536
-            ? new IPEndPoint(address, port)
-            : throw new FormatException($"--listen must be IP:PORT[:s|:t] (IPv4), not '{text}'.");
+        var endPoint = text.EndsWith(":s", StringComparison.Ordinal) || text.EndsWith(":t", StringComparison.Ordinal) ? text[..^2] : text;
+        var colon = endPoint.LastIndexOf(':');
+        var host = colon > 0 ? endPoint[..colon].Trim('[', ']') : string.Empty;
+        // Any address (0.0.0.0, ::) or a literal by the peer rules (no 127.1 or other numeric disguises).
+        var address = host is "0.0.0.0" or "::" || (PeerHost.TryParse(host, out var literal) && literal.IsIPAddress);
+        return colon > endPoint.LastIndexOf(']') && address
+            && IPEndPoint.TryParse(endPoint, out var parsed) && (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || endPoint.StartsWith('['))
+            ? parsed
+            : throw new FormatException($"--listen must be IP:PORT[:s|:t] (IPv6 as [::1]:PORT; port 0 lets the system choose), not '{text}'.");
     }
 }

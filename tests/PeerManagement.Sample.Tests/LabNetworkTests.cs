@@ -113,6 +113,9 @@ public sealed class LabNetworkTests : IDisposable
     [InlineData("--network", "dogecoin")]
     [InlineData("--http", "127.0.0.1:8080")]
     [InlineData("--network", "bitcoin")]
+    [InlineData("--network", "lab", "--listen", "127.0.0.1")]
+    [InlineData("--network", "lab", "--listen", "127.1:50001")]
+    [InlineData("--network", "lab", "--listen", "::1:50001")]
     [InlineData("--network", "testnet", "--listen", "127.0.0.1:0")]
     public async Task Bad_arguments_exit_2_with_the_usage(params string[] args)
     {

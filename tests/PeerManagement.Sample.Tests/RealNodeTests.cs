@@ -103,6 +103,46 @@ public sealed class RealNodeTests : IDisposable
         settings.Proxy.Should().Be(("127.0.0.1", 9050));
     }
 
+    [Theory]
+    [InlineData("[::1]:50001:s", "::1", 50001, true)]
+    [InlineData("[::1]:50001", "::1", 50001, false)]
+    [InlineData("127.0.0.1:0", "127.0.0.1", 0, false)]
+    [InlineData("0.0.0.0:50002:t", "0.0.0.0", 50002, false)]
+    public void Listen_takes_ipv6_in_brackets_and_port_0(string listen, string address, int port, bool tls)
+    {
+        var settings = SampleApp.ParseReal(["--network", "lab", "--listen", listen]);
+
+        settings.Listen.Should().Be(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(address), port));
+        settings.ListenTls.Should().Be(tls);
+    }
+
+    [Fact]
+    public void Allow_private_is_read_and_alone_selects_joining()
+    {
+        SampleApp.ParseReal(["--network", "testnet", "--seed", "10.0.0.5 t", "--allow-private"]).AllowPrivate.Should().BeTrue();
+        SampleApp.ParseReal(["--network", "testnet", "--seed", "10.0.0.5 t"]).AllowPrivate.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_node_listening_on_port_0_gets_a_port_and_says_which()
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var output = new StringWriter();
+
+        var run = SampleApp.RunAsync(["--network", "lab", "--listen", "127.36.0.1:0", "--data-dir", Path.Combine(_dataDirectory, "port0")], output, output, interactive: false, stop.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline && !Text(output).Contains("Joined", StringComparison.Ordinal) && !run.IsCompleted)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        await stop.CancelAsync();
+        (await run).Should().Be(0, Text(output));
+        var listening = System.Text.RegularExpressions.Regex.Match(Text(output), @"listening on 127\.36\.0\.1:(\d+)");
+        listening.Success.Should().BeTrue(Text(output));
+        int.Parse(listening.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThan(0);
+    }
+
     private static int FreePort(string address)
     {
         var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(address), 0);

@@ -36,6 +36,11 @@ public static class RealNode
             _ => (string.Empty, DefaultPorts.BitcoinMainnet),
         };
         var isLab = settings.Network == "lab";
+        if (settings.Listen is { Port: 0 } anyPort)
+        {
+            // Our identity names the port, so it is chosen before the host is built.
+            settings = settings with { Listen = new IPEndPoint(anyPort.Address, FreePort(anyPort.Address)) };
+        }
 
         // With --http the node is a web application (the admin endpoints of PeerManagement.AspNetCore); otherwise a
         // plain generic host.
@@ -55,6 +60,7 @@ public static class RealNode
                     options.Identities.Add($"{settings.PublicHost ?? listen.Address.ToString()} {(settings.ListenTls ? 's' : 't')}{listen.Port}");
                 }
 
+                options.AllowNonPublicPeers = settings.AllowPrivate;
                 if (isLab)
                 {
                     options.AllowNonPublicPeers = true;
@@ -167,6 +173,13 @@ public static class RealNode
         services.GetRequiredService<IProxyConnector>(),
         services.GetRequiredService<TimeProvider>(),
         services.GetService<ILogger<TcpPeerConnector>>());
+
+    private static int FreePort(IPAddress address)
+    {
+        using var probe = new System.Net.Sockets.Socket(address.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
 
     private static X509Certificate2 SelfSignedCertificate(string subject)
     {

@@ -29,4 +29,7 @@ public sealed record RealNodeSettings
 
     /// <summary>Where the admin HTTP endpoints listen (<c>--http</c>); none when <see langword="null"/>.</summary>
     public System.Net.IPEndPoint? Http { get; init; }
+
+    /// <summary>Whether private and loopback peers are accepted on bitcoin or testnet too (a private test network).</summary>
+    public bool AllowPrivate { get; init; }
 }
