@@ -143,6 +143,27 @@ public sealed class RealNodeTests : IDisposable
         int.Parse(listening.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThan(0);
     }
 
+    [Theory]
+    [InlineData("--http")]
+    [InlineData("--listen")]
+    public async Task A_port_in_use_ends_the_node_with_exit_2_and_one_clear_line(string option)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse("127.37.0.1"), 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        string[] args = option == "--http"
+            ? ["--network", "lab", "--listen", "127.37.0.2:0", "--http", $"127.37.0.1:{port}", "--data-dir", Path.Combine(_dataDirectory, "taken")]
+            : ["--network", "lab", "--listen", $"127.37.0.1:{port}", "--data-dir", Path.Combine(_dataDirectory, "taken")];
+
+        var exitCode = await SampleApp.RunAsync(args, output, error, interactive: false, TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        exitCode.Should().Be(2);
+        error.ToString().Should().Contain($"{option} 127.37.0.1:{port}").And.NotContain("   at ");
+    }
+
     private static int FreePort(string address)
     {
         var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(address), 0);

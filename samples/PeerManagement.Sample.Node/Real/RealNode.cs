@@ -36,6 +36,9 @@ public static class RealNode
             _ => (string.Empty, DefaultPorts.BitcoinMainnet),
         };
         var isLab = settings.Network == "lab";
+        // A taken port is the operator's mistake, not a crash: say which one, before anything starts.
+        ThrowIfTaken("--http", settings.Http);
+        ThrowIfTaken("--listen", settings.Listen is { Port: not 0 } fixedPort ? fixedPort : null);
         if (settings.Listen is { Port: 0 } anyPort)
         {
             // Our identity names the port, so it is chosen before the host is built.
@@ -173,6 +176,24 @@ public static class RealNode
         services.GetRequiredService<IProxyConnector>(),
         services.GetRequiredService<TimeProvider>(),
         services.GetService<ILogger<TcpPeerConnector>>());
+
+    private static void ThrowIfTaken(string option, IPEndPoint? endPoint)
+    {
+        if (endPoint is null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var probe = new System.Net.Sockets.Socket(endPoint.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            probe.Bind(endPoint);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new InvalidSettingsException([$"{option} {endPoint}: {ex.Message}."]);
+        }
+    }
 
     private static int FreePort(IPAddress address)
     {
