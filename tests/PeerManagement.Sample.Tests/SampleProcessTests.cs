@@ -93,6 +93,63 @@ public sealed class SampleProcessTests
         }
     }
 
+    [Fact]
+    public async Task The_default_log_keeps_the_librarys_lines_and_drops_the_request_chatter()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "The node is stopped with SIGTERM, a POSIX signal.");
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(60));
+        var dataDirectory = Directory.CreateTempSubdirectory("peermanagement-log-");
+        var httpPort = FreePort("127.38.0.1");
+        var app = Path.Combine(AppContext.BaseDirectory, "PeerManagement.Sample.Node.dll");
+        var start = new ProcessStartInfo("dotnet", ["exec", app, "--network", "lab", "--listen", "127.38.0.2:0", "--http", $"127.38.0.1:{httpPort}", "--data-dir", dataDirectory.FullName])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment.Remove("Logging__LogLevel__Default");
+        using var node = Process.Start(start)!;
+        try
+        {
+            var stderr = node.StandardError.ReadToEndAsync(bound.Token);
+            var seen = new List<string>();
+            string? line;
+            while ((line = await node.StandardOutput.ReadLineAsync(bound.Token)) is not null && !line.StartsWith("Joined", StringComparison.Ordinal))
+            {
+                seen.Add(line);
+            }
+
+            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.38.0.1:{httpPort}") })
+            {
+                for (var i = 0; i < 30; i++)
+                {
+                    await http.GetStringAsync("/peers/info", bound.Token);
+                }
+            }
+
+            using (var kill = Process.Start("kill", ["-TERM", node.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(bound.Token);
+            }
+
+            seen.AddRange((await node.StandardOutput.ReadToEndAsync(bound.Token)).Split('\n'));
+            seen.AddRange((await stderr).Split('\n'));
+            await node.WaitForExitAsync(bound.Token);
+
+            seen.Should().Contain(l => l.Contains("PeerManagement.Discovery", StringComparison.Ordinal), "the library's start-up lines are kept");
+            seen.Should().NotContain(l => l.Contains("Microsoft.AspNetCore", StringComparison.Ordinal), "30 requests must not log 30 framework lines");
+        }
+        finally
+        {
+            if (!node.HasExited)
+            {
+                node.Kill(entireProcessTree: true);
+            }
+
+            dataDirectory.Delete(recursive: true);
+        }
+    }
+
     private static int FreePort(string address)
     {
         var probe = new TcpListener(IPAddress.Parse(address), 0);

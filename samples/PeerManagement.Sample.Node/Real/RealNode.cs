@@ -12,7 +12,7 @@ using PeerManagement.Sample.Node.Chain;
 namespace PeerManagement.Sample.Node.Real;
 
 /// <summary>
-/// One node that joins a network: the Generic Host (appsettings.json, environment variables, console logging),
+/// One node that joins a network: the Generic Host (environment variables, console logging),
 /// <c>AddPeerManagement</c> with the file store, a TCP listener with rate limiting when <c>--listen</c> is given,
 /// and one plain line per peer status change until Ctrl+C.
 /// </summary>
@@ -48,7 +48,16 @@ public static class RealNode
         // With --http the node is a web application (the admin endpoints of PeerManagement.AspNetCore); otherwise a
         // plain generic host.
         IHostApplicationBuilder builder = settings.Http is { } http ? CreateWebBuilder(http) : Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Defaults below every other source, so `Logging__LogLevel__...` environment variables still win: the library's
+        // lines (peers accepted, checks failed, add_peer refused) at Information, the framework's request chatter not.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:PeerManagement"] = "Information",
+            },
+        });
         var peers = builder.Services.AddPeerManagement(options =>
             {
                 options.DefaultTcpPort = ports.Tcp;
