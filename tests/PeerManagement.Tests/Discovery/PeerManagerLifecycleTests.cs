@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using PeerManagement.TestUtilities.Electrum;
 
 namespace PeerManagement.Tests.Discovery;
@@ -172,11 +174,20 @@ public class PeerManagerLifecycleTests
     [Fact]
     public async Task A_host_without_a_chain_view_starts_with_discovery_off_and_a_warning()
     {
-        var builder = Host.CreateApplicationBuilder();
+        var collector = new FakeLogCollector();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(new FakeLoggerProvider(collector));
         builder.Services.AddPeerManagement();
         using var host = builder.Build();
 
         await host.StartAsync(DiscoveryHarness.Token);
+
+        collector.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 132).Which.Message
+            .Should().Be("Peer discovery does not run: no IChainView is registered");
+        var manager = host.Services.GetRequiredService<PeerManager>();
+        (await manager.AddPeerAsync("added.example.org s t", DiscoveryHarness.Token)).Should().Be(PeerNoteResult.Added,
+            "the manager resolves and takes admin adds without a chain view");
+        manager.GetPeers().Should().ContainSingle(p => p.Peer.Host.Value == "added.example.org");
         await host.StopAsync(DiscoveryHarness.Token);
     }
 
