@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace PeerManagement.Simulation;
+
+/// <summary>The attack (or none) a run simulates.</summary>
+internal enum ScenarioKind
+{
+    /// <summary>Honest nodes only.</summary>
+    Honest,
+
+    /// <summary>Honest nodes only; every hour 10 % leave and as many join.</summary>
+    Churn,
+
+    /// <summary>The attacker owns 10× as many host names as there are honest nodes and announces them to every node.</summary>
+    Sybil,
+
+    /// <summary>The attacker announces its hosts to one victim, as often as the victim lets it.</summary>
+    Eclipse,
+}
+
+/// <summary>What a run is: the scenario, the network's size, how long, and the seed.</summary>
+internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null)
+{
+    /// <summary>Managed memory in use before the run, to measure what the nodes hold.</summary>
+    public long MemoryBaseline { get; init; }
+
+    public static ScenarioSettings Parse(string[] args)
+    {
+        var kind = ScenarioKind.Honest;
+        int nodes = 200, hours = 6, seed = 1;
+        string? json = null;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var value = args[i + 1];
+            switch (args[i])
+            {
+                case "--scenario": kind = Enum.Parse<ScenarioKind>(value, ignoreCase: true); break;
+                case "--nodes": nodes = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--hours": hours = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--json": json = value; break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+
+        if (args.Length % 2 != 0)
+        {
+            throw new ArgumentException($"option {args[^1]} has no value");
+        }
+
+        if (nodes < 2 || hours < 1)
+        {
+            throw new ArgumentException("a run needs at least 2 nodes and 1 hour");
+        }
+
+        return new ScenarioSettings(kind, nodes, hours, seed, json);
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"scenario {Kind}, {Nodes} honest nodes, {Hours} h, seed {Seed}");
+}
+
+/// <summary>Runs a scenario and reports, hour by hour, what the honest nodes hold and answer.</summary>
+internal static class Scenario
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMinutes(1);
+
+    public static async Task<ScenarioReport> RunAsync(ScenarioSettings settings, CancellationToken cancellationToken)
+    {
+        await using var simulation = new Simulation(settings.Seed, _ => { });
+        var report = new ScenarioReport(settings);
+        for (var i = 0; i < settings.Nodes; i++)
+        {
+            await simulation.StartNodeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.Kind is ScenarioKind.Sybil or ScenarioKind.Eclipse)
+        {
+            simulation.Attacker = new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 50, seed: settings.Seed + 7);
+        }
+
+        var victim = simulation.LiveNodes[0];
+        for (var minute = 1; minute <= settings.Hours * 60; minute++)
+        {
+            if (simulation.Attacker is { } attacker && minute % 10 == 1)
+            {
+                var targets = settings.Kind == ScenarioKind.Eclipse ? [victim] : simulation.LiveNodes;
+                foreach (var target in targets)
+                {
+                    await attacker.AnnounceAsync(simulation.Network, target.Host, 50, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await simulation.StepAsync(Step).ConfigureAwait(false);
+            if (minute % 60 == 0)
+            {
+                var views = new List<NodeView>();
+                foreach (var node in simulation.LiveNodes)
+                {
+                    views.Add(await simulation.ViewAsync(node, cancellationToken).ConfigureAwait(false));
+                }
+
+                report.Add(minute / 60, views, settings.Kind == ScenarioKind.Eclipse ? views.Single(v => v.Node == victim.Index) : null);
+                if (settings.Kind == ScenarioKind.Churn)
+                {
+                    await ChurnAsync(simulation, report, minute / 60, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        var live = simulation.LiveNodes;
+        report.BytesPerNode = (GC.GetTotalMemory(forceFullCollection: true) - settings.MemoryBaseline) / (double)live.Count;
+        report.MessagesPerNodeHour = live.Sum(n => (double)simulation.Network.SentBy(n.Address)) / live.Count / settings.Hours;
+        return report;
+    }
+
+    private static async Task ChurnAsync(Simulation simulation, ScenarioReport report, int hour, CancellationToken cancellationToken)
+    {
+        var live = simulation.LiveNodes;
+        var leaving = live.Count / 10;
+        for (var i = 0; i < leaving; i++)
+        {
+            var node = live[simulation.Random.Next(live.Count)];
+            if (node.IsUp)
+            {
+                report.Departed(node.Host, hour);
+                await simulation.StopNodeAsync(node).ConfigureAwait(false);
+            }
+        }
+
+        for (var i = 0; i < leaving; i++)
+        {
+            await simulation.StartNodeAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

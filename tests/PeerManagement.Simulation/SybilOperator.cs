@@ -1,0 +1,41 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PeerManagement.Simulation;
+
+/// <summary>
+/// One of the attacker's addresses. Every host name the attacker owns that resolves here is served as a perfect
+/// Electrum server of our chain (checks pass at once), whose peer list names only the attacker's hosts.
+/// </summary>
+internal sealed class SybilOperator(IPAddress address, Attacker attacker) : SimulatedServer(address)
+{
+    public override ValueTask<JsonElement> AnswerAsync(string host, string method, JsonElement parameters, IJsonRpcSession caller, CancellationToken cancellationToken)
+    {
+        if (ChainAnswer(method, parameters, attacker.Chain) is { } chainAnswer)
+        {
+            return ValueTask.FromResult(chainAnswer);
+        }
+
+        JsonNode? answer = method switch
+        {
+            "server.version" => new JsonArray("ElectrumX 1.16.0", "1.4"),
+            "server.features" => Features(host, attacker.Chain.GenesisHash),
+            "server.peers.subscribe" => attacker.PeerList(),
+            "server.add_peer" => true,
+            _ => throw new JsonRpcException(JsonRpcErrorCodes.MethodNotFound, $"unknown method {method}"),
+        };
+        return ValueTask.FromResult(JsonSerializer.SerializeToElement(answer));
+    }
+
+    private static JsonObject Features(string host, string genesis) => new()
+    {
+        ["hosts"] = new JsonObject { [host] = new JsonObject { ["tcp_port"] = 50001, ["ssl_port"] = 50002 } },
+        ["genesis_hash"] = genesis,
+        ["hash_function"] = "sha256",
+        ["server_version"] = "ElectrumX 1.16.0",
+        ["protocol_min"] = "1.4",
+        ["protocol_max"] = "1.4.2",
+        ["pruning"] = null,
+    };
+}
