@@ -23,7 +23,7 @@ try
 catch (Exception ex) when (ex is ArgumentException or FormatException)
 {
     Console.Error.WriteLine($"simulation: {ex.Message}");
-    Console.Error.WriteLine("usage: --scenario honest|churn|sybil|eclipse --nodes N --hours H --seed S [--json PATH]");
+    Console.Error.WriteLine("usage: --scenario honest|churn|sybil|eclipse --nodes N --hours H --seed S [--json PATH] [--plot PATH.png]");
     return 2;
 }
 
@@ -34,6 +34,11 @@ Console.Write(report);
 if (settings.JsonPath is { } json)
 {
     await File.WriteAllTextAsync(json, report.ToJson());
+}
+
+if (settings.PlotPath is { } plot)
+{
+    ScenarioPlot.Save(report, plot);
 }
 
 // Below this line: measurements of this machine, not part of the repeatable result.

@@ -20,7 +20,7 @@ internal enum ScenarioKind
 }
 
 /// <summary>What a run is: the scenario, the network's size, how long, and the seed.</summary>
-internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null)
+internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null, string? PlotPath = null)
 {
     /// <summary>Managed memory in use before the run, to measure what the nodes hold.</summary>
     public long MemoryBaseline { get; init; }
@@ -29,7 +29,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
     {
         var kind = ScenarioKind.Honest;
         int nodes = 200, hours = 6, seed = 1;
-        string? json = null;
+        string? json = null, plot = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = args[i + 1];
@@ -40,6 +40,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
                 case "--hours": hours = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--json": json = value; break;
+                case "--plot": plot = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -54,7 +55,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
             throw new ArgumentException("a run needs at least 2 nodes and 1 hour");
         }
 
-        return new ScenarioSettings(kind, nodes, hours, seed, json);
+        return new ScenarioSettings(kind, nodes, hours, seed, json, plot);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"scenario {Kind}, {Nodes} honest nodes, {Hours} h, seed {Seed}");
