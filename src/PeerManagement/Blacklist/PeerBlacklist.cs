@@ -34,6 +34,9 @@ internal sealed class PeerBlacklist
     /// <summary>Grows with every refresh.</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>Whether the sources were read at least once.</summary>
+    public bool Refreshed { get; private set; }
+
     /// <summary>How many entries are in force.</summary>
     public int Count => _current.Count;
 
@@ -89,6 +92,7 @@ internal sealed class PeerBlacklist
             }
 
             _rawPerSource = raw;
+            Refreshed = true;
             var combined = BlacklistSet.Combine(_perSource);
             _current = combined;
             Interlocked.Increment(ref _version);

@@ -115,6 +115,12 @@ internal sealed class RuntimeBans(IBanStore store, PeerBlacklist blacklist, OwnI
             return;
         }
 
+        if (blacklist.HasSources && !blacklist.Refreshed)
+        {
+            // A manager that is not started (no chain view, discovery off) still knows its configured entries.
+            await blacklist.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         IReadOnlyList<PeerBan> loaded;
         try
         {

@@ -193,9 +193,9 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         var firstRefresh = _blacklist.HasSources ? _blacklistRefresher.RefreshAsync(linked.Token) : Task.CompletedTask;
         var proxyFound = _proxyWatcher?.DetectOnceAsync(linked.Token) ?? Task.CompletedTask;
-        await StartOperatorAsync(linked.Token).ConfigureAwait(false);
         await _loader.LoadAsync(linked.Token).ConfigureAwait(false);
         await Task.WhenAll(firstRefresh, proxyFound).ConfigureAwait(false);
+        await StartOperatorAsync(linked.Token).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         _admission.ImportIdentitiesAndSeeds(_identities.All);
