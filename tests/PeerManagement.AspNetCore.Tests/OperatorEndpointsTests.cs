@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace PeerManagement.AspNetCore.Tests;
@@ -13,7 +14,8 @@ public sealed class OperatorEndpointsTests
 
     private static async Task<KestrelApp> StartAsync(bool enableActions = true, Action<IServiceCollection>? services = null)
     {
-        var app = await KestrelApp.StartAsync(services: s =>
+        // Authentication and authorization after the envelope (UsePeerManagement), so their refusals are enveloped too.
+        var app = await KestrelApp.StartAsync(map: a => a.UseAuthentication().UseAuthorization(), services: s =>
         {
             s.Configure<PeerManagementOptions>(o => o.Identities.Add("node.example.net s t"));
             s.AddPeerManagement().AddBlacklist("configured.example.org");
@@ -217,8 +219,8 @@ public sealed class OperatorEndpointsTests
         using var response = await app.Client.DeleteAsync("/peers/a.example.org", Ct);
         using var ban = await app.Client.PostAsJsonAsync("/peers/bans", new { match = "a.example.org" }, Ct);
 
-        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        ban.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        await ShouldBeFailure(response, HttpStatusCode.Unauthorized, "Unauthorized");
+        await ShouldBeFailure(ban, HttpStatusCode.Unauthorized, "Unauthorized");
         Hosts(app).Should().HaveCount(3);
     }
 
