@@ -105,6 +105,18 @@ public sealed class OperatorEndpointsTests
     }
 
     [Fact]
+    public async Task A_poller_that_fell_behind_the_kept_events_is_told_so()
+    {
+        await using var app = await StartAsync(services: s => s.ConfigurePeerManagementConsole(o => o.RecentEventCount = 2));
+
+        var page = (await Json(await app.Client.GetAsync("/peers/events?after=0", Ct))).GetProperty("response");
+
+        page.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()).Should().Equal(2, 3);
+        page.GetProperty("truncated").GetBoolean().Should().BeTrue();
+        page.GetProperty("last").GetInt64().Should().Be(3);
+    }
+
+    [Fact]
     public async Task Delete_of_a_host_kicks_it_and_can_ban_it()
     {
         await using var app = await StartAsync();
