@@ -19,4 +19,13 @@ internal static partial class HttpLog
 
     [LoggerMessage(710, LogLevel.Information, "Client error {Kind} on {Method} {Path}: {Message}; {NotLogged} more of this kind since the last such line were not logged (at most one line per {Window})")]
     public static partial void ClientError(ILogger logger, ClientErrorKind kind, string method, string path, string message, long notLogged, TimeSpan window);
+
+    [LoggerMessage(720, LogLevel.Information, "Operator kick of {Match}: {Count} peers forgotten; ban {Ban}")]
+    public static partial void OperatorKick(ILogger logger, string match, int count, string ban);
+
+    [LoggerMessage(721, LogLevel.Information, "Operator ban of {Match} until {Until}")]
+    public static partial void OperatorBan(ILogger logger, string match, string until);
+
+    [LoggerMessage(722, LogLevel.Information, "Operator removal of the ban of {Match}: {Result}")]
+    public static partial void OperatorUnban(ILogger logger, string match, string result);
 }

@@ -24,10 +24,11 @@ internal static class PeerEndpoints
         return PeerManagementResults.Success(items);
     }
 
-    public static IResult GetInfo(PeerTable table)
+    public static IResult GetInfo(PeerTable table, HttpContext context)
     {
         var counts = table.GetInfo();
-        return PeerManagementResults.Success(new InfoItem(counts.Bad, counts.Good, counts.Never, counts.Stale, counts.Total));
+        var reachability = context.RequestServices.GetService<PeerManager>()?.Reachability is { } found ? new ConsoleItems.ReachabilityItem(found.IPv4, found.IPv6) : null;
+        return PeerManagementResults.Success(new InfoItem(counts.Bad, counts.Good, counts.Never, counts.Stale, counts.Total, reachability));
     }
 
     public static async Task<IResult> AddPeerAsync(HttpContext context, IOptions<PeerManagementOptions> options, ILoggerFactory loggers)
@@ -89,7 +90,8 @@ internal static class PeerEndpoints
         [property: JsonPropertyName("good")] int Good,
         [property: JsonPropertyName("never")] int Never,
         [property: JsonPropertyName("stale")] int Stale,
-        [property: JsonPropertyName("total")] int Total);
+        [property: JsonPropertyName("total")] int Total,
+        [property: JsonPropertyName("reachable"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ConsoleItems.ReachabilityItem? Reachable);
 
     internal sealed record PeerItem(
         [property: JsonPropertyName("host")] string Host,

@@ -105,24 +105,69 @@ public static class PeerManagementAspNetCoreExtensions
     }
 
     /// <summary>
+    /// Configures the operator's console (<see cref="PeerManagementConsoleOptions"/>): whether the kick and ban
+    /// endpoints are mapped, and the authorization policy that guards them.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The service collection.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IServiceCollection ConfigurePeerManagementConsole(this IServiceCollection services, Action<PeerManagementConsoleOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.Configure(configure);
+        return services;
+    }
+
+    /// <summary>
     /// Maps, under <paramref name="prefix"/>, in the envelope: <c>GET {prefix}</c> (every peer with its status, bad
-    /// ones last, then the most recently good first), <c>GET {prefix}/info</c> (counts by status) and
-    /// <c>POST {prefix}</c> with <c>{"real_name": "host v1.4 s t"}</c> (admin add, ports checked; 400 for an invalid
-    /// or non-public name). The POST changes the peer table: protect it, e.g. with
-    /// <c>.RequireAuthorization()</c> on the returned group.
+    /// ones last, then the most recently good first), <c>GET {prefix}/info</c> (counts by status, and the reachable
+    /// address families once detected), <c>POST {prefix}</c> with <c>{"real_name": "host v1.4 s t"}</c> (admin add,
+    /// ports checked; 400 for an invalid or non-public name), <c>GET {prefix}/{host}</c> (one peer's detail; 404 when
+    /// unknown), <c>GET {prefix}/events?after=n</c> (the recent status changes after event n, for polling) and
+    /// <c>GET {prefix}/bans</c> (the blacklist in force). When
+    /// <see cref="PeerManagementConsoleOptions.EnableOperatorActions"/> is on, also <c>DELETE {prefix}/{host}</c>
+    /// (kick; <c>?ban_for=1h</c> bans too), <c>POST {prefix}/kick</c> with
+    /// <c>{"match": "*.example.org", "ban_for": "1h", "reason": "..."}</c>, <c>POST {prefix}/bans</c> (same body) and
+    /// <c>DELETE {prefix}/bans?match=...</c>, each requiring <see cref="PeerManagementConsoleOptions.OperatorPolicy"/>.
+    /// The admin add changes the peer table too: protect it, e.g. with <c>.RequireAuthorization()</c> on the returned group.
     /// </summary>
     /// <param name="endpoints">The endpoint builder (the app).</param>
     /// <param name="prefix">The route prefix; <c>/peers</c> by default.</param>
     /// <returns>The group, for conventions such as authorization.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">Operator actions are enabled but no <see cref="PeerManagementConsoleOptions.OperatorPolicy"/> is named.</exception>
     public static RouteGroupBuilder MapPeerManagementEndpoints(this IEndpointRouteBuilder endpoints, string prefix = "/peers")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
+        var console = endpoints.ServiceProvider.GetService<IOptions<PeerManagementConsoleOptions>>()?.Value ?? new PeerManagementConsoleOptions();
+        if (console.EnableOperatorActions && string.IsNullOrWhiteSpace(console.OperatorPolicy))
+        {
+            throw new InvalidOperationException(
+                "PeerManagementConsoleOptions.EnableOperatorActions is on but no OperatorPolicy is named: register an authorization policy and name it, so that only the host's operators can kick and ban.");
+        }
+
         var group = endpoints.MapGroup(prefix);
         group.MapGet(string.Empty, PeerEndpoints.GetPeers);
         group.MapGet("/info", PeerEndpoints.GetInfo);
         group.MapPost(string.Empty, PeerEndpoints.AddPeerAsync);
+
+        // Created now, not on the first poll, so the changes from start-up on are kept.
+        var events = new PeerEventLog(endpoints.ServiceProvider.GetRequiredService<PeerManager>(), Options.Create(console));
+        group.MapGet("/events", (HttpContext context) => OperatorEndpoints.GetEvents(context, events));
+        group.MapGet("/bans", OperatorEndpoints.GetBansAsync);
+        group.MapGet("/{host}", OperatorEndpoints.GetDetail);
+        if (console.EnableOperatorActions)
+        {
+            var operators = group.MapGroup(string.Empty).RequireAuthorization(console.OperatorPolicy!);
+            operators.MapDelete("/{host}", OperatorEndpoints.KickHostAsync);
+            operators.MapPost("/kick", OperatorEndpoints.KickAsync);
+            operators.MapPost("/bans", OperatorEndpoints.AddBanAsync);
+            operators.MapDelete("/bans", OperatorEndpoints.RemoveBanAsync);
+        }
+
         return group;
     }
 

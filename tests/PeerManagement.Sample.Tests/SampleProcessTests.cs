@@ -68,6 +68,29 @@ public sealed class SampleProcessTests
         lines.Should().NotContain(l => l.Contains("Microsoft.AspNetCore", StringComparison.Ordinal), "30 requests must not log 30 framework lines");
     }
 
+    [Fact]
+    public async Task The_http_option_serves_the_console_and_the_librarys_metrics_in_Prometheus_format()
+    {
+        using var bound = Bound();
+        var httpPort = FreePort("127.39.0.1");
+        await using var node = SampleAppProcess.Start(["--network", "lab", "--listen", "127.39.0.2:0", "--http", $"127.39.0.1:{httpPort}"], bound.Token);
+
+        (await node.ReadUntilAsync("Joined", bound.Token)).Should().BeTrue();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.39.0.1:{httpPort}") };
+        for (var i = 0; i < 3; i++)
+        {
+            await http.GetStringAsync("/peers/info", bound.Token);
+        }
+
+        var page = await http.GetStringAsync("/peers/ui", bound.Token);
+        var metrics = await http.GetStringAsync("/metrics", bound.Token);
+
+        page.Should().Contain("data-actions=\"true\"", "on loopback the sample's console may kick and ban");
+        metrics.Should().Contain("# TYPE peermanagement_peers gauge");
+        metrics.Should().MatchRegex("peermanagement_rate_limiter_decisions_total\\{[^}]*decision=\"granted\"[^}]*\\} [1-9]", "the HTTP requests' rate-limit decisions are counted");
+        node.Lines.Should().Contain(l => l.Contains("Reachable address families: IPv4", StringComparison.Ordinal), "the start-up log says which families can be reached");
+    }
+
     private static CancellationTokenSource Bound()
     {
         var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 using PeerManagement.AspNetCore;
 using PeerManagement.Sample.Node.Chain;
 
@@ -137,13 +139,15 @@ public static class RealNode
                 host.Services.GetRequiredService<IJsonRpcSessionFactory>(),
                 host.Services.GetRequiredService<TimeProvider>(),
                 host.Services.GetRequiredService<ILogger<JsonRpcListener>>());
+            // Banned addresses are refused, and a kick or a ban closes their sessions.
+            manager.GuardListener(listener);
             await listener.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            var admin = settings.Http is null ? string.Empty : $", admin endpoints on http://{settings.Http}/peers";
+            var admin = settings.Http is null ? string.Empty : $", admin endpoints on http://{settings.Http}/peers, the console on http://{settings.Http}/peers/ui, metrics on http://{settings.Http}/metrics";
             Write(output, $"Joined {settings.Network}{(listener is null ? string.Empty : $", listening on {listener.LocalEndPoint}")}{admin}; Ctrl+C stops.");
             // Until Ctrl+C, or until the host is asked to stop (its console lifetime does so on SIGTERM).
             using var running = CancellationTokenSource.CreateLinkedTokenSource(
@@ -224,14 +228,37 @@ public static class RealNode
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(http));
         builder.Services.AddPeerManagementRateLimiting();
+
+        // /metrics in Prometheus format: the library's meter (peer counts, checks, rate-limit decisions).
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(PeerManagementDiagnostics.MeterName)
+            .AddPrometheusExporter());
+
+        // Kick and ban from the console only when the console is on loopback: whoever reaches it is on this
+        // machine. A real host puts these behind its own authentication instead (docs/console.md).
+        if (IPAddress.IsLoopback(http.Address))
+        {
+            builder.Services.AddAuthorization(o => o.AddPolicy(LocalOperatorPolicy, p => p.RequireAssertion(
+                c => c.Resource is HttpContext context && context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote))));
+            builder.Services.ConfigurePeerManagementConsole(o =>
+            {
+                o.EnableOperatorActions = true;
+                o.OperatorPolicy = LocalOperatorPolicy;
+            });
+        }
+
         return builder;
     }
+
+    private const string LocalOperatorPolicy = "local-operator";
 
     private static WebApplication BuildWebApplication(WebApplicationBuilder builder)
     {
         var app = builder.Build();
         app.UsePeerManagement();
         app.MapPeerManagementEndpoints("/peers");
+        app.MapPeerManagementDashboard("/peers/ui");
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Text.Json;
 
 namespace PeerManagement;
@@ -51,5 +53,37 @@ internal static class BlacklistText
         }
 
         return entries;
+    }
+
+    /// <summary>Reads one entry (<c>match [until time]</c>) into its canonical match and expiry, as the blacklist reads it.</summary>
+    public static bool TryParseEntry(string? text, [NotNullWhen(true)] out string? match, out DateTimeOffset? expires)
+    {
+        match = null;
+        expires = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var body = text.Trim();
+        var until = body.IndexOf(" until ", StringComparison.OrdinalIgnoreCase);
+        if (until >= 0)
+        {
+            if (!DateTimeOffset.TryParse(body.AsSpan(until + 7).Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+            {
+                return false;
+            }
+
+            expires = when;
+            body = body[..until].TrimEnd();
+        }
+
+        if (!PeerMatch.TryParse(body, out var parsed, out _))
+        {
+            return false;
+        }
+
+        match = parsed.ToString();
+        return true;
     }
 }

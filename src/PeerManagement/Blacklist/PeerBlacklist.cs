@@ -14,6 +14,8 @@ internal sealed class PeerBlacklist
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile BlacklistSet _current = BlacklistSet.Empty;
+    private volatile BlacklistSet _runtime = BlacklistSet.Empty;
+    private volatile IReadOnlyList<string>[] _rawPerSource = [];
     private long _version;
 
     public PeerBlacklist(IEnumerable<IBlacklistSource> sources, ILogger logger)
@@ -32,11 +34,40 @@ internal sealed class PeerBlacklist
     /// <summary>Grows with every refresh.</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>Whether the sources were read at least once.</summary>
+    public bool Refreshed { get; private set; }
+
     /// <summary>How many entries are in force.</summary>
     public int Count => _current.Count;
 
     /// <summary>Whether a peer is blacklisted now.</summary>
-    public bool IsBlacklisted(PeerHost host, IPAddress? address, DateTimeOffset now) => _current.Contains(host, address, now);
+    public bool IsBlacklisted(PeerHost host, IPAddress? address, DateTimeOffset now)
+        => _current.Contains(host, address, now) || _runtime.Contains(host, address, now);
+
+    /// <summary>Replaces the run-time entries (<see cref="RuntimeBans"/>), which combine with the sources'.</summary>
+    public void SetRuntimeEntries(IEnumerable<string> entries)
+    {
+        _runtime = BlacklistSet.Parse(entries);
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>The entries of the configured sources, as last read, in canonical form (unreadable ones left out).</summary>
+    public IReadOnlyList<PeerBan> ConfiguredEntries()
+    {
+        var entries = new List<PeerBan>();
+        foreach (var raw in _rawPerSource)
+        {
+            foreach (var text in raw)
+            {
+                if (BlacklistText.TryParseEntry(text, out var match, out var expires))
+                {
+                    entries.Add(new PeerBan(match, expires, Reason: null, Created: null, Configured: true));
+                }
+            }
+        }
+
+        return entries;
+    }
 
     /// <summary>Reads every source again; a failing source keeps its previous entries and logs an error.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
@@ -44,12 +75,15 @@ internal sealed class PeerBlacklist
         await _refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var raw = _rawPerSource.Length == _sources.Count ? (IReadOnlyList<string>[])_rawPerSource.Clone() : new IReadOnlyList<string>[_sources.Count];
             for (var i = 0; i < _sources.Count; i++)
             {
+                raw[i] ??= [];
                 try
                 {
                     var entries = await _sources[i].GetEntriesAsync(cancellationToken).ConfigureAwait(false);
                     _perSource[i] = BlacklistSet.Parse(entries ?? []);
+                    raw[i] = entries ?? [];
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -57,6 +91,8 @@ internal sealed class PeerBlacklist
                 }
             }
 
+            _rawPerSource = raw;
+            Refreshed = true;
             var combined = BlacklistSet.Combine(_perSource);
             _current = combined;
             Interlocked.Increment(ref _version);

@@ -38,6 +38,12 @@ internal sealed class PeerChecker(
 
     public int ActiveBucketLocks => _bucketLocks.Count;
 
+    /// <summary>The checks running now; a kick ends the check of a kicked peer.</summary>
+    public RunningChecks Running { get; } = new();
+
+    /// <summary>Which address families this machine can reach; a public peer over another one is not checked.</summary>
+    public AddressFamilyReachability Reachability { get; set; } = AddressFamilyReachability.Both;
+
     /// <summary>Runs a check for the scheduler; returns the next check time, or <see langword="null"/> when the peer is gone.</summary>
     public async Task<DateTimeOffset?> CheckScheduledAsync(PeerHost host, CancellationToken cancellationToken)
     {
@@ -74,11 +80,31 @@ internal sealed class PeerChecker(
             return (null, schedule.AfterSkip(timeProvider.GetUtcNow()));
         }
 
+        if (!useProxy && UnreachableFamily(snapshot.Peer) is { } family)
+        {
+            // This machine has no route for the family: not a failure of the peer.
+            Log.CheckSkippedFamily(logger, host.Value, family);
+            return (null, schedule.AfterSkip(timeProvider.GetUtcNow()));
+        }
+
         using var activity = PeerManagementDiagnostics.ActivitySource.StartActivity("peermanagement.peer.check", ActivityKind.Client);
         activity?.SetTag("peer.host", host.Value);
         var started = timeProvider.GetTimestamp();
         var startTime = timeProvider.GetUtcNow();
-        var result = await RunWithDeadlineAsync(snapshot.Peer, useProxy, startTime, activity, cancellationToken).ConfigureAwait(false);
+        PeerVerificationResult result;
+        using (var running = Running.Begin(host, cancellationToken))
+        {
+            try
+            {
+                result = await RunWithDeadlineAsync(snapshot.Peer, useProxy, startTime, activity, running.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Kicked: the peer is gone (or banned); its session is closed and nothing is recorded.
+                Log.CheckEndedByKick(logger, host.Value);
+                return (null, null);
+            }
+        }
 
         var duration = timeProvider.GetElapsedTime(started);
         metrics?.RecordCheck(result.Outcome, duration);
@@ -92,6 +118,22 @@ internal sealed class PeerChecker(
 
         Log.PeerVerified(logger, host.Value, duration.TotalMilliseconds);
         return (result.Outcome, table.Find(host) is null ? null : schedule.AfterGood(timeProvider.GetUtcNow()));
+    }
+
+    private string? UnreachableFamily(PeerRecord record)
+    {
+        var address = record.Host.Address ?? record.IPAddress;
+        if (address is null || !PeerHost.IsPublicAddress(address))
+        {
+            return null;
+        }
+
+        return PeerAddress.Normalize(address)!.AddressFamily switch
+        {
+            System.Net.Sockets.AddressFamily.InterNetwork when !Reachability.IPv4 => "IPv4",
+            System.Net.Sockets.AddressFamily.InterNetworkV6 when !Reachability.IPv6 => "IPv6",
+            _ => null,
+        };
     }
 
     private async Task<PeerVerificationResult> RunWithDeadlineAsync(PeerRecord record, bool useProxy, DateTimeOffset startTime, Activity? activity, CancellationToken cancellationToken)
@@ -284,8 +326,8 @@ internal sealed class PeerChecker(
             return null;
         }
 
-        var next = schedule.AfterFailure(updated.TryCount, timeProvider.GetUtcNow(), operatorPeer);
-        var delay = schedule.Backoff(updated.TryCount, operatorPeer);
+        var next = schedule.AfterFailure(updated, timeProvider.GetUtcNow(), operatorPeer);
+        var delay = next - timeProvider.GetUtcNow();
         if (!bad)
         {
             Log.PeerTryFailed(logger, host.Value, result.Reason!, updated.TryCount, delay);

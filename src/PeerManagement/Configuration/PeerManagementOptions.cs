@@ -64,6 +64,15 @@ public sealed class PeerManagementOptions
     [Range(1, 1000)]
     public int ForgetAfterTries { get; set; } = 3;
 
+    /// <summary>
+    /// The second chance of a bad peer whose reason can change (its height too far from ours, its header not
+    /// matching ours): it is checked again after this long, and forgotten only after
+    /// <see cref="ForgetAfterTriesOnceGood"/> such tries. Blacklisted and wrong-genesis peers keep the ordinary
+    /// back-off. Zero turns second chances off. Default: 60 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan BadRetryInterval { get; set; } = TimeSpan.FromMinutes(60);
+
     /// <summary>At most this many new peers are taken from one remote list, chosen at random. Default: 2.</summary>
     [Range(0, 10000)]
     public int MaxNewPeersPerSource { get; set; } = 2;

@@ -93,6 +93,8 @@ public static partial class PeerManagementServiceCollectionExtensions
     {
         services.TryAddSingleton<IPeerVerifier, ElectrumPeerVerifier>();
         services.TryAddSingleton<BlacklistUrlSourceHolder>();
+        services.TryAddSingleton<IBanStore, InMemoryBanStore>();
+        services.TryAddSingleton<IAddressFamilyProbe, SocketAddressFamilyProbe>();
         services.TryAddSingleton(sp => new PeerManager(
             sp.GetRequiredService<PeerTable>(),
             sp.GetRequiredService<IOptions<PeerManagementOptions>>(),
@@ -109,7 +111,9 @@ public static partial class PeerManagementServiceCollectionExtensions
             sp.GetRequiredService<IHostNameResolver>(),
             random: null,
             sp.GetService<IMeterFactory>(),
-            sp.GetRequiredService<IOptions<ProxyOptions>>()));
+            sp.GetRequiredService<IOptions<ProxyOptions>>(),
+            sp.GetRequiredService<IBanStore>(),
+            sp.GetRequiredService<IAddressFamilyProbe>()));
         services.AddSingleton<IHostedService, PeerManagerHostedService>();
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace PeerManagement;
@@ -9,7 +10,8 @@ namespace PeerManagement;
 public static partial class PeerManagementServiceCollectionExtensions
 {
     /// <summary>
-    /// Keeps the peer table in a file (see <see cref="FilePeerStore"/>), saved at most every 10 seconds after a
+    /// Keeps the peer table in a file (see <see cref="FilePeerStore"/>) and the run-time bans in a sibling file
+    /// (<c>&lt;file&gt;.bans</c>, see <see cref="FileBanStore"/>), the table saved at most every 10 seconds after a
     /// change and at stop, and loaded at start.
     /// </summary>
     /// <param name="builder">The builder.</param>
@@ -44,6 +46,11 @@ public static partial class PeerManagementServiceCollectionExtensions
         builder.Services.Configure(configure);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PeerStoreOptions>, FilePeerStoreOptionsRules>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IPeerStore, FilePeerStore>());
+        // The run-time bans live in a sibling file, so the table's format stays as it was.
+        builder.Services.Replace(ServiceDescriptor.Singleton<IBanStore>(sp => new FileBanStore(
+            sp.GetRequiredService<IOptions<PeerStoreOptions>>().Value.Path + ".bans",
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<FileBanStore>>())));
         return builder;
     }
 

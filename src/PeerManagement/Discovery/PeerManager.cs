@@ -20,7 +20,7 @@ namespace PeerManagement;
 /// <see cref="IJsonRpcSessionFactory"/> and it works over the network; register <see cref="CreateRequestHandler"/>
 /// on a listener to answer other nodes.
 /// </summary>
-public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
+public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly PeerTable _table;
     private readonly PeerManagementOptions _options;
@@ -60,6 +60,8 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
     /// <param name="random">Randomness for the per-source cap and the answers; <see langword="null"/> for a shared one.</param>
     /// <param name="meterFactory">Creates the meter of the discovery metrics; <see langword="null"/> for a meter of its own.</param>
     /// <param name="proxyOptions">How long a look for the proxy may take and how often it is looked for again while none is found; <see langword="null"/> for the defaults.</param>
+    /// <param name="banStore">Where run-time bans are kept; <see langword="null"/> for memory only.</param>
+    /// <param name="addressFamilyProbe">Detects the reachable address families at start; <see langword="null"/> to assume both.</param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An own identity in the options is not a valid real name.</exception>
     public PeerManager(
@@ -77,7 +79,9 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         IHostNameResolver? resolver = null,
         Random? random = null,
         IMeterFactory? meterFactory = null,
-        IOptions<ProxyOptions>? proxyOptions = null)
+        IOptions<ProxyOptions>? proxyOptions = null,
+        IBanStore? banStore = null,
+        IAddressFamilyProbe? addressFamilyProbe = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
@@ -112,6 +116,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider);
         _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger);
+        InitOperator(banStore, addressFamilyProbe, loggerFactory);
         table.Changed += OnTableChanged;
     }
 
@@ -190,6 +195,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         var proxyFound = _proxyWatcher?.DetectOnceAsync(linked.Token) ?? Task.CompletedTask;
         await _loader.LoadAsync(linked.Token).ConfigureAwait(false);
         await Task.WhenAll(firstRefresh, proxyFound).ConfigureAwait(false);
+        await StartOperatorAsync(linked.Token).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
 
         _admission.ImportIdentitiesAndSeeds(_identities.All);
@@ -237,6 +243,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
             }
         }
 
+        StopOperator();
         await stopping!.CancelAsync().ConfigureAwait(false);
         var all = Task.WhenAll([_scheduler.DisposeAsync().AsTask(), .. background]);
         await all.WaitAsync(cancellationToken).ConfigureAwait(false);

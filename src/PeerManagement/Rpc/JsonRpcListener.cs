@@ -77,6 +77,28 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>Refuses connections from the addresses it answers <see langword="true"/> for (set by <see cref="PeerManager.GuardListener"/>).</summary>
+    internal Func<IPAddress, bool>? RefuseRemote { get; set; }
+
+    /// <summary>Closes the sessions whose remote address <paramref name="match"/> answers <see langword="true"/> for.</summary>
+    /// <returns>How many were closed.</returns>
+    internal int CloseSessions(Func<IPAddress, bool> match)
+    {
+        List<ListenerAdmission.Entry> closing;
+        lock (_gate)
+        {
+            closing = [.. _admission.Entries.Where(e => e.Remote is IPEndPoint ip && match(ip.Address))];
+        }
+
+        foreach (var entry in closing)
+        {
+            // The same path as an eviction: the session ends and its slot is freed.
+            entry.Evict();
+        }
+
+        return closing.Count;
+    }
+
     /// <summary>The bound address and port once started (with the port the system picked), else <see langword="null"/>.</summary>
     public IPEndPoint? LocalEndPoint => _localEndPoint;
 
@@ -234,6 +256,13 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
         catch (SocketException)
         {
             // Gone before we looked.
+            entry = null!;
+            return false;
+        }
+
+        if (RefuseRemote is { } refuse && remote is IPEndPoint { Address: var address } && refuse(address))
+        {
+            Log.ListenerRefusedBanned(_logger, remote.ToString()!);
             entry = null!;
             return false;
         }

@@ -38,6 +38,9 @@ internal sealed class ListenerAdmission(int maxSessions, int maxPerAddress, int 
     /// <summary>Admitted sessions.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The admitted sessions (read under the listener's lock).</summary>
+    public IEnumerable<Entry> Entries => _entries;
+
     /// <summary>
     /// Admits a connection from <paramref name="remote"/>, or says why not. When the listener is full but the
     /// newcomer may take a greedier source's place, <paramref name="evicted"/> is the session to close (already

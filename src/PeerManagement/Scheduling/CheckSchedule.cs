@@ -19,9 +19,22 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
     /// <summary>The longest wait between two tries of a seed or of our own identity.</summary>
     public static readonly TimeSpan MaxOperatorBackoff = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a peer that is bad for a reason that can change (<see cref="BadReasons.CanChange"/>: wrong height,
+    /// header mismatch) waits for its second chance; zero turns second chances off (it backs off like any failure).
+    /// </summary>
+    public TimeSpan BadRetryInterval { get; init; }
+
     /// <summary>The schedule of the discovery settings.</summary>
     public static CheckSchedule From(PeerManagementOptions options)
-        => new(options.StaleAfter, options.Wakeup, options.ForgetAfterTries, options.ForgetAfterTriesOnceGood);
+        => new(options.StaleAfter, options.Wakeup, options.ForgetAfterTries, options.ForgetAfterTriesOnceGood) { BadRetryInterval = options.BadRetryInterval };
+
+    /// <summary>
+    /// Whether a peer gets second chances: it is bad for a reason that can change, and second chances are on. Such a
+    /// peer is checked again every <see cref="BadRetryInterval"/> and forgotten only after
+    /// <see cref="ForgetAfterTriesOnceGood"/> tries; a blacklisted or wrong-genesis one keeps the ordinary rule.
+    /// </summary>
+    public bool GetsSecondChance(PeerRecord record) => BadRetryInterval > TimeSpan.Zero && record.IsBad && BadReasons.CanChange(record.BadReason);
 
     /// <summary>How long after a success a good peer is checked again: just before it would go stale.</summary>
     public TimeSpan GoodRecheckDelay => StaleAfter - (2 * Wakeup);
@@ -34,7 +47,11 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
     public DateTimeOffset FirstCheck(PeerRecord record, DateTimeOffset now)
     {
         DateTimeOffset due;
-        if (record.TryCount > 0 || record.IsBad)
+        if (GetsSecondChance(record))
+        {
+            due = AddSaturating(record.LastTry ?? now, BadRetryInterval);
+        }
+        else if (record.TryCount > 0 || record.IsBad)
         {
             due = AddSaturating(record.LastTry ?? now, Backoff(Math.Max(1, record.TryCount)));
         }
@@ -60,6 +77,13 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
     public DateTimeOffset AfterFailure(int tries, DateTimeOffset now, bool operatorPeer = false)
         => AddSaturating(now, Backoff(tries, operatorPeer));
 
+    /// <summary>When a peer is checked again after a failed or bad try whose outcome <paramref name="afterFailure"/> records: its second chance, or the back-off.</summary>
+    /// <param name="afterFailure">The record after the try.</param>
+    /// <param name="now">The time of the failure.</param>
+    /// <param name="operatorPeer">Whether it is a seed or our own identity (its back-off is capped).</param>
+    public DateTimeOffset AfterFailure(PeerRecord afterFailure, DateTimeOffset now, bool operatorPeer = false)
+        => GetsSecondChance(afterFailure) ? AddSaturating(now, BadRetryInterval) : AfterFailure(afterFailure.TryCount, now, operatorPeer);
+
     /// <summary>When a check that could not run (no proxy known) is tried again; it does not count as a try.</summary>
     public DateTimeOffset AfterSkip(DateTimeOffset now) => AddSaturating(now, Wakeup);
 
@@ -83,7 +107,7 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
             return false;
         }
 
-        var limit = afterFailure.LastGood is not null && !afterFailure.IsBad ? ForgetAfterTriesOnceGood : ForgetAfterTries;
+        var limit = (afterFailure.LastGood is not null && !afterFailure.IsBad) || GetsSecondChance(afterFailure) ? ForgetAfterTriesOnceGood : ForgetAfterTries;
         return afterFailure.TryCount >= limit;
     }
 

@@ -43,6 +43,11 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
 
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
+    public IBanStore BanStore { get; set; } = new InMemoryBanStore();
+
+    /// <summary>Detects the reachable address families; <see langword="null"/> (the default) assumes both.</summary>
+    public IAddressFamilyProbe? AddressFamilyProbe { get; set; }
+
     /// <summary>The verifier; <see langword="null"/> (the default) for the Electrum protocol's.</summary>
     public IPeerVerifier? Verifier { get; set; }
 
@@ -62,7 +67,10 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         Proxy,
         Resolver,
         new Random(42),
-        MeterFactory);
+        MeterFactory,
+        proxyOptions: null,
+        BanStore,
+        AddressFamilyProbe);
 
     public DateTimeOffset Now => Time.GetUtcNow();
 

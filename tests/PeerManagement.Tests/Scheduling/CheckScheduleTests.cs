@@ -87,4 +87,46 @@ public class CheckScheduleTests
         Schedule.FirstCheck(Record() with { LastGood = DateTimeOffset.MaxValue }, Now).Should().Be(DateTimeOffset.MaxValue);
         Schedule.AfterGood(DateTimeOffset.MaxValue - TimeSpan.FromMinutes(1)).Should().Be(DateTimeOffset.MaxValue);
     }
+
+    private static PeerRecord BadFor(string reason, int tries = 1) => new()
+    {
+        Host = PeerHost.Parse("a.example.org"),
+        TryCount = tries,
+        LastTry = Now - TimeSpan.FromMinutes(1),
+        BadReason = reason,
+    };
+
+    public static TheoryData<string, string, double> SecondChances => new()
+    {
+        { "wrong height: the long interval", "its height 900 is 100 blocks away from ours (1000)", 60 },
+        { "header mismatch: the long interval", "its header at height 990 does not match ours", 60 },
+        { "wrong genesis: the ordinary back-off", "incorrect genesis hash", 10 },
+        { "blacklisted: the ordinary back-off", "blacklisted", 10 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SecondChances))]
+    public void A_bad_peer_whose_reason_can_change_gets_a_second_chance_after_the_long_interval(string because, string reason, double minutes)
+        => Schedule.AfterFailure(BadFor(reason), Now).Should().Be(Now + TimeSpan.FromMinutes(minutes), because);
+
+    [Theory]
+    [MemberData(nameof(SecondChances))]
+    public void A_loaded_bad_peer_waits_the_same_from_its_last_try(string because, string reason, double minutes)
+        => Schedule.FirstCheck(BadFor(reason), Now).Should().Be(Now - TimeSpan.FromMinutes(1) + TimeSpan.FromMinutes(minutes), because);
+
+    [Theory]
+    [InlineData("its height 900 is 100 blocks away from ours (1000)", 3, false)]
+    [InlineData("its height 900 is 100 blocks away from ours (1000)", 10, true)]
+    [InlineData("incorrect genesis hash", 3, true)]
+    public void A_peer_on_second_chances_is_forgotten_only_after_the_once_good_limit(string reason, int tries, bool forgotten)
+        => Schedule.ShouldForget(BadFor(reason, tries)).Should().Be(forgotten);
+
+    [Fact]
+    public void Second_chances_are_off_when_the_interval_is_zero()
+    {
+        var schedule = CheckSchedule.From(new PeerManagementOptions { BadRetryInterval = TimeSpan.Zero });
+
+        schedule.AfterFailure(BadFor("its height 900 is 100 blocks away from ours (1000)"), Now).Should().Be(Now + TimeSpan.FromMinutes(10));
+        schedule.ShouldForget(BadFor("its height 900 is 100 blocks away from ours (1000)", 3)).Should().BeTrue();
+    }
 }

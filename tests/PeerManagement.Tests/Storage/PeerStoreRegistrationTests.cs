@@ -36,6 +36,21 @@ public sealed class PeerStoreRegistrationTests : IDisposable
     }
 
     [Fact]
+    public void Run_time_bans_are_kept_in_memory_by_default_and_beside_the_file_store_with_it()
+    {
+        var plain = new ServiceCollection();
+        plain.AddPeerManagement();
+        var withFile = new ServiceCollection();
+        withFile.AddPeerManagement().UseFileStore(_directory.File("peers.json"));
+        using var plainProvider = plain.BuildServiceProvider();
+        using var fileProvider = withFile.BuildServiceProvider();
+
+        plainProvider.GetRequiredService<IBanStore>().Should().BeOfType<InMemoryBanStore>();
+        fileProvider.GetRequiredService<IBanStore>().Should().BeOfType<FileBanStore>()
+            .Which.Path.Should().Be(_directory.File("peers.json.bans"));
+    }
+
+    [Fact]
     public void UseFileStore_with_settings_applies_them()
     {
         var services = new ServiceCollection();
