@@ -26,8 +26,8 @@ public static class SnippetCompiler
     private static readonly string[] FragmentUsings =
     [
         .. WebImplicitUsings, "System.Data.Common", "System.Net", "System.Security.Cryptography.X509Certificates",
-        "System.Text.Json", "System.Threading.RateLimiting", "Microsoft.Extensions.Options", "PeerManagement",
-        "PeerManagement.AspNetCore",
+        "System.Text.Json", "System.Threading.RateLimiting", "Microsoft.Extensions.Options", "OpenTelemetry.Metrics",
+        "PeerManagement", "PeerManagement.AspNetCore",
     ];
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);

@@ -42,6 +42,11 @@ public abstract class SnippetContext
     protected static IPeerConnector connector => Yours<IPeerConnector>();
     protected static IChainView chain => Yours<IChainView>();
     protected static IPeerStore store => Yours<IPeerStore>();
+    protected static WebApplication app => Yours<WebApplication>();
+    protected static PeerManager manager => Yours<PeerManager>();
+    protected static JsonRpcListener listener => Yours<JsonRpcListener>();
+    protected static PeerMatch match => Yours<PeerMatch>();
+    protected static CancellationToken ct => default;
 
     // The reader's own parts.
     protected static IJsonRpcRequestHandler myHandler => Yours<IJsonRpcRequestHandler>();
