@@ -109,7 +109,8 @@ public static partial class PeerManagementServiceCollectionExtensions
             sp.GetRequiredService<IHostNameResolver>(),
             random: null,
             sp.GetService<IMeterFactory>(),
-            sp.GetRequiredService<IOptions<ProxyOptions>>()));
+            sp.GetRequiredService<IOptions<ProxyOptions>>(),
+            sp.GetService<PeerFleetCoordination>()));
         services.AddSingleton<IHostedService, PeerManagerHostedService>();
     }
 

@@ -39,6 +39,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
     private readonly ServerVersionAnswer _versionAnswer;
     private readonly PeersSubscribeAnswer _peersAnswer;
     private readonly AddPeerPolicy _addPeerPolicy;
+    private readonly FleetRecordSink? _fleetRecords;
     private readonly Lock _stateGate = new();
     private readonly List<Task> _background = [];
     private CancellationTokenSource? _stopping;
@@ -60,6 +61,7 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
     /// <param name="random">Randomness for the per-source cap and the answers; <see langword="null"/> for a shared one.</param>
     /// <param name="meterFactory">Creates the meter of the discovery metrics; <see langword="null"/> for a meter of its own.</param>
     /// <param name="proxyOptions">How long a look for the proxy may take and how often it is looked for again while none is found; <see langword="null"/> for the defaults.</param>
+    /// <param name="fleet">How this instance shares its table with other instances (check leases, records, the add_peer pause); <see langword="null"/> to work alone.</param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An own identity in the options is not a valid real name.</exception>
     public PeerManager(
@@ -77,7 +79,8 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         IHostNameResolver? resolver = null,
         Random? random = null,
         IMeterFactory? meterFactory = null,
-        IOptions<ProxyOptions>? proxyOptions = null)
+        IOptions<ProxyOptions>? proxyOptions = null,
+        PeerFleetCoordination? fleet = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
@@ -111,7 +114,17 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider);
-        _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger);
+        _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
+        if (fleet?.Records is { } records)
+        {
+            _fleetRecords = new FleetRecordSink(table, records, _admission, _scheduler, schedule, timeProvider, _logger);
+        }
+
+        if (fleet?.CheckLease is not null || _fleetRecords is not null)
+        {
+            _checker.FleetGate = new FleetCheckGate(fleet?.CheckLease, _fleetRecords, schedule, timeProvider);
+        }
+
         table.Changed += OnTableChanged;
     }
 
@@ -201,6 +214,11 @@ public sealed class PeerManager : IHostedService, IAsyncDisposable, IDisposable
             if (_blacklist.HasSources)
             {
                 _background.Add(_blacklistRefresher.RunAsync(stopping));
+            }
+
+            if (_fleetRecords is not null)
+            {
+                _background.Add(_fleetRecords.RunAsync(stopping));
             }
 
             if (_proxyWatcher is { Found: false } watcher)
