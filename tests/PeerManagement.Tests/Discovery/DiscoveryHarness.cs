@@ -46,6 +46,9 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
     /// <summary>The verifier; <see langword="null"/> (the default) for the Electrum protocol's.</summary>
     public IPeerVerifier? Verifier { get; set; }
 
+    /// <summary>The fleet's plug-in points; <see langword="null"/> (the default) to work alone.</summary>
+    public PeerFleetCoordination? Fleet { get; set; }
+
     public PeerTable Table => _table ??= new PeerTable(Time, Options.StaleAfter);
 
     public PeerManager Manager => _manager ??= new PeerManager(
@@ -62,7 +65,8 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         Proxy,
         Resolver,
         new Random(42),
-        MeterFactory);
+        MeterFactory,
+        fleet: Fleet);
 
     public DateTimeOffset Now => Time.GetUtcNow();
 
