@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PeerManagement.AspNetCore;
+using PeerManagement.Redis;
 using PeerManagement.Sample.Node.Chain;
 
 namespace PeerManagement.Sample.Node.Real;
@@ -81,6 +82,10 @@ public static class RealNode
                 }
             })
             .UseFileStore(Path.Combine(settings.DataDirectory, "peers.json"));
+        if (settings.Redis is { } redis)
+        {
+            peers.UseRedis(redis, o => o.KeyPrefix = "sample-" + settings.Network);
+        }
         if (settings.Proxy is { } proxy)
         {
             peers.ConfigureProxy(o =>
