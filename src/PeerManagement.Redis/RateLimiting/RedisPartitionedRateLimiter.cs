@@ -109,7 +109,8 @@ public sealed class RedisPartitionedRateLimiter<TKey> : PartitionedRateLimiter<T
         RedisResult result;
         try
         {
-            result = await _connection.Database.ScriptEvaluateAsync(RedisTokenBucketScript.Text, [KeyOf(resource)], Arguments(permitCount)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var evaluation = _connection.Database.ScriptEvaluateAsync(RedisTokenBucketScript.Text, [KeyOf(resource)], Arguments(permitCount));
+            result = await (cancellationToken.CanBeCanceled ? evaluation.WaitAsync(cancellationToken) : evaluation).ConfigureAwait(false);
         }
         catch (Exception ex) when (_connection.ReportFailure(ex, "limiter"))
         {

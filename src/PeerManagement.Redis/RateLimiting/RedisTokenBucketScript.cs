@@ -5,8 +5,9 @@ namespace PeerManagement.Redis;
 /// atomic step per decision, with the same arithmetic as the local limiter. Contents are kept in units: one token
 /// is <c>wu</c> units, and each time unit (<c>div</c> microseconds of Redis <c>TIME</c>) adds <c>max</c> units, so
 /// continuous refill and the retry-after are exact integers (the settings keep a full bucket below 2^53, where Lua's
-/// numbers are exact). The key is dropped (PEXPIRE) when the bucket would be full again and the soft-limit window
-/// over, so an idle caller costs nothing and a dropped key means exactly a full bucket.
+/// numbers are exact). The state is one string ("units last window-start window-count"), read with one GET and written
+/// with one SET that expires (PX) when the bucket would be full again and the soft-limit window over, so an idle
+/// caller costs nothing and a missing key means exactly a full bucket.
 /// </summary>
 internal static class RedisTokenBucketScript
 {
@@ -33,14 +34,20 @@ internal static class RedisTokenBucketScript
         end
         local now = math.floor(now_us / div)
         local cap = max * wu
-        local s = redis.call('HMGET', KEYS[1], 'u', 'l', 'ws', 'wc')
-        local u = tonumber(s[1])
-        local l = tonumber(s[2])
-        local ws = tonumber(s[3]) or 0
-        local wc = tonumber(s[4]) or 0
+        local u, l, ws, wc
+        local s = redis.call('GET', KEYS[1])
+        if s then
+          local a, b, c, d = string.match(s, '^(%d+) (%d+) (%d+) (%d+)$')
+          u = tonumber(a)
+          l = tonumber(b)
+          ws = tonumber(c)
+          wc = tonumber(d)
+        end
         if u == nil then
           u = cap
           l = now
+          ws = 0
+          wc = 0
         end
         if u < cap and now > l then
           local elapsed = now - l
@@ -73,10 +80,9 @@ internal static class RedisTokenBucketScript
           wc = wc + permits
           if wc > delay_after then code = 2 end
         end
-        redis.call('HSET', KEYS[1], 'u', u, 'l', l, 'ws', ws, 'wc', wc)
         local idle = math.ceil((cap - u) / max)
         if soft == 1 and ws + wu - now > idle then idle = ws + wu - now end
-        redis.call('PEXPIRE', KEYS[1], math.ceil(idle * div / 1000) + 1)
+        redis.call('SET', KEYS[1], string.format('%d %d %d %d', u, l, ws, wc), 'PX', math.ceil(idle * div / 1000) + 1)
         return {code, 0}
         """;
 }
