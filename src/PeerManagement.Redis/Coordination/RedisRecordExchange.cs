@@ -84,7 +84,14 @@ internal sealed class RedisRecordExchange : IPeerRecordExchange
         {
             if (queue is not null)
             {
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
+                try
+                {
+                    await queue.UnsubscribeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (_connection.ReportFailure(ex, "unsubscribe"))
+                {
+                    // Stopping while Redis is away: nothing left to unsubscribe from.
+                }
             }
         }
     }
@@ -114,7 +121,14 @@ internal sealed class RedisRecordExchange : IPeerRecordExchange
 
         if (Read(parts[2], parts[1]) is { } update)
         {
-            sink.Apply(update);
+            try
+            {
+                sink.Apply(update);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+            {
+                // The instance is stopping: its table no longer takes records, and the fleet keeps this one.
+            }
         }
     }
 
