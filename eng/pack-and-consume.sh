@@ -10,7 +10,7 @@ version="0.1.0-consume.$(date +%s)"
 
 dotnet pack PeerManagement.sln -c Release -o "$work/feed" -p:Version="$version" --nologo -v quiet
 
-for package in PeerManagement PeerManagement.Abstractions PeerManagement.AspNetCore; do
+for package in PeerManagement PeerManagement.Abstractions PeerManagement.AspNetCore PeerManagement.Redis; do
   nupkg="$work/feed/$package.$version.nupkg"
   [ -f "$nupkg" ] || { echo "pack: $nupkg is missing" >&2; exit 1; }
   [ -f "$work/feed/$package.$version.snupkg" ] || { echo "pack: the symbols package of $package is missing" >&2; exit 1; }

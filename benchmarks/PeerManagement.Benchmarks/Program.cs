@@ -9,4 +9,11 @@ if (args is ["memory"])
     return;
 }
 
+// Redis memory per rate-limit key and per shared peer (needs redis-server): ... -- redis-memory
+if (args is ["redis-memory"])
+{
+    PeerManagement.Benchmarks.Redis.RedisMemory.Run();
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -26,6 +26,8 @@ public static class SampleApp
           --data-dir PATH    where each node keeps node-i/peers.json (default: <temp>/peermanagement-sample)
           --timeout SECONDS  time limit to converge (default 90)
           --port PORT        the port every node listens on, each on its own address (default 50001; 0: any)
+          --redis HOST:PORT  also run a fleet of 3 instances sharing one table on that Redis, checking the lab's
+                             nodes, and print how many checks each instance made
           --help             this text
 
         Joining a network (one node, status changes as lines, Ctrl+C stops; the lab options above do not apply):
@@ -39,6 +41,8 @@ public static class SampleApp
           --chain-server "REALNAME"  the Electrum server whose chain we trust (default: the first seed)
           --data-dir PATH    where peers.json is kept (default: <temp>/peermanagement-sample/node)
           --http IP:PORT     serve GET /peers, GET /peers/info and POST /peers there (e.g. 127.0.0.1:8080)
+          --redis HOST:PORT  join the fleet on that Redis: one peer table, add_peer pause and rate limit with every
+                             node using it (key prefix sample-NETWORK)
         """;
 
     /// <summary>Runs the sample.</summary>
@@ -154,6 +158,9 @@ public static class SampleApp
                 case "--help" or "-h":
                     help = true;
                     break;
+                case "--redis":
+                    settings = settings with { Redis = ParseRedis(Value()) };
+                    break;
                 case "--http":
                     throw new FormatException("--http serves one joining node's peers: use it with --seed (the lab network has no admin endpoints).");
                 default:
@@ -226,6 +233,9 @@ public static class SampleApp
                 case "--allow-private":
                     settings = settings with { AllowPrivate = true };
                     break;
+                case "--redis":
+                    settings = settings with { Redis = ParseRedis(Value()) };
+                    break;
                 default:
                     throw new FormatException($"Unknown argument '{name}' for joining a network.");
             }
@@ -256,5 +266,18 @@ public static class SampleApp
             && IPEndPoint.TryParse(endPoint, out var parsed) && (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || endPoint.StartsWith('['))
             ? parsed
             : throw new FormatException($"--listen must be IP:PORT[:s|:t] (IPv6 as [::1]:PORT; port 0 lets the system choose), not '{text}'.");
+    }
+
+    /// <summary>Reads <c>--redis HOST:PORT</c> (IPv6 in brackets).</summary>
+    /// <param name="text">The value.</param>
+    /// <returns>The StackExchange.Redis configuration string.</returns>
+    /// <exception cref="FormatException">The value is not host:port.</exception>
+    public static string ParseRedis(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65_536
+            ? text
+            : throw new FormatException($"--redis must be HOST:PORT, not '{text}'.");
     }
 }

@@ -55,6 +55,7 @@ public sealed class LabNetwork
         var specs = Plan(_settings);
         var nodes = new List<LabNode>(specs.Count);
         var clock = Stopwatch.StartNew();
+        LabFleet? fleet = null;
         try
         {
             foreach (var spec in specs)
@@ -85,11 +86,27 @@ public sealed class LabNetwork
             }
 
             _display.WriteLine($"Started; the nodes hold {knownAtStart} peers between them (seeds plus their stores).");
+            if (_settings.Redis is not null)
+            {
+                fleet = await LabFleet.StartAsync(nodes, blacklist, _settings, cancellationToken).ConfigureAwait(false);
+                _display.WriteLine($"A fleet of {_settings.FleetInstances} instances sharing one table on Redis {_settings.Redis} checks the lab's nodes too.");
+            }
+
             var result = await WatchAsync(nodes, clock, startedAt, cancellationToken).ConfigureAwait(false);
+            if (fleet is not null && result.Converged)
+            {
+                result = await WatchFleetAsync(fleet, nodes, clock, startedAt, result, cancellationToken).ConfigureAwait(false);
+            }
+
             return result with { PeersKnownAtStart = knownAtStart };
         }
         finally
         {
+            if (fleet is not null)
+            {
+                await fleet.DisposeAsync().ConfigureAwait(false);
+            }
+
             using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             foreach (var node in nodes)
             {
@@ -198,6 +215,31 @@ public sealed class LabNetwork
             ? $"No node lists {string.Join(" or ", misbehaving.Select(b => b.Spec.Address))} in its answer."
             : $"FAILED: {failure}");
         return new LabResult(failure is null, converged, failure, answers, verdicts, 0);
+    }
+
+    /// <summary>Waits for the fleet to hold every honest node as good after its rounds of checks, then prints its counts.</summary>
+    private async Task<LabResult> WatchFleetAsync(LabFleet fleet, List<LabNode> nodes, Stopwatch clock, TimeSpan startedAt, LabResult result, CancellationToken cancellationToken)
+    {
+        var honest = nodes.Where(n => n.Spec.Kind == LabNodeKind.Honest).ToList();
+        using var timer = new PeriodicTimer(_settings.Refresh);
+        while (!fleet.IsDone(honest, nodes, _settings.FleetRounds))
+        {
+            if (clock.Elapsed - startedAt > _settings.TimeLimit)
+            {
+                var reason = $"the fleet did not finish {_settings.FleetRounds} rounds of checks within {_settings.TimeLimit.TotalSeconds:0} s";
+                _display.WriteLine($"FAILED: {reason}");
+                return result with { Converged = false, Reason = reason };
+            }
+
+            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var line in fleet.Summary(nodes.Count))
+        {
+            _display.WriteLine(line);
+        }
+
+        return result;
     }
 
     /// <summary>What is still missing for convergence, or <see langword="null"/> when nothing is.</summary>

@@ -30,6 +30,15 @@ public sealed record LabSettings
     /// <summary>The shared chain's name.</summary>
     public string Network { get; init; } = "sample-lab";
 
+    /// <summary>The Redis of the lab's fleet (<c>--redis</c>); <see langword="null"/>: no fleet.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>How many instances the fleet runs.</summary>
+    public int FleetInstances { get; init; } = 3;
+
+    /// <summary>How many rounds of checks the fleet makes before its counts are printed.</summary>
+    public int FleetRounds { get; init; } = 2;
+
     /// <summary>How often the table is redrawn.</summary>
     public TimeSpan Refresh { get; init; } = TimeSpan.FromMilliseconds(500);
 

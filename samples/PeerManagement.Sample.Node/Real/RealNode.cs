@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using PeerManagement.AspNetCore;
+using PeerManagement.Redis;
 using PeerManagement.Sample.Node.Chain;
 
 namespace PeerManagement.Sample.Node.Real;
@@ -83,6 +84,10 @@ public static class RealNode
                 }
             })
             .UseFileStore(Path.Combine(settings.DataDirectory, "peers.json"));
+        if (settings.Redis is { } redis)
+        {
+            peers.UseRedis(redis, o => o.KeyPrefix = "sample-" + settings.Network);
+        }
         if (settings.Proxy is { } proxy)
         {
             peers.ConfigureProxy(o =>

@@ -30,6 +30,9 @@ public sealed record RealNodeSettings
     /// <summary>Where the admin HTTP endpoints listen (<c>--http</c>); none when <see langword="null"/>.</summary>
     public System.Net.IPEndPoint? Http { get; init; }
 
+    /// <summary>The Redis of the fleet this node joins (<c>--redis</c>, HOST:PORT); <see langword="null"/>: alone.</summary>
+    public string? Redis { get; init; }
+
     /// <summary>Whether private and loopback peers are accepted on bitcoin or testnet too (a private test network).</summary>
     public bool AllowPrivate { get; init; }
 }

@@ -9,7 +9,8 @@ namespace PeerManagement;
 /// when discovery is on, the caller's address is known and public, the session has not announced before, the table
 /// is not full, the caller's network has not announced within the pause, the budget of the interval is not spent,
 /// and (clearnet) the host resolves to the caller's address or (onion) the random permit allows it. Every refusal
-/// is logged with the source, the host and the reason.
+/// is logged with the source, the host and the reason. In a fleet, the pause is remembered by the fleet's
+/// <see cref="IAddPeerGuard"/> instead of this instance.
 /// </summary>
 internal sealed class AddPeerPolicy(
     PeerManagementOptions options,
@@ -17,7 +18,8 @@ internal sealed class AddPeerPolicy(
     IHostNameResolver resolver,
     Random random,
     TimeProvider timeProvider,
-    ILogger logger)
+    ILogger logger,
+    IAddPeerGuard? fleetGuard = null)
 {
     private readonly AddPeerPauseMap _pauses = new(options.PeerAddPause, options.MaxAddPeerPauseEntries);
     private readonly AddPeerBudget _budget = new(options.AddPeerBudget, options.AddPeerBudgetInterval);
@@ -74,7 +76,10 @@ internal sealed class AddPeerPolicy(
             return RejectOverBudget(sourceText, host.Value);
         }
 
-        if (!_pauses.TryRecord(PauseKey(source, host), now))
+        var paused = fleetGuard is null
+            ? !_pauses.TryRecord(PauseKey(source, host), now)
+            : !await fleetGuard.TryRecordAsync(PauseKey(source, host), options.PeerAddPause, cancellationToken).ConfigureAwait(false);
+        if (paused)
         {
             return Reject(sourceText, host.Value, "rate limiting: its network announced a peer recently");
         }

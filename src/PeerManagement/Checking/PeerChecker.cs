@@ -36,6 +36,9 @@ internal sealed class PeerChecker(
     /// <summary>The scheduler whose entries the checks drop (duplicates of a good peer); set with <see cref="Admission"/>.</summary>
     public PeerCheckScheduler? Scheduler { get; set; }
 
+    /// <summary>Whether a fleet lets this instance check a due peer now; <see langword="null"/> outside a fleet. Set before the scheduler starts.</summary>
+    public FleetCheckGate? FleetGate { get; set; }
+
     public int ActiveBucketLocks => _bucketLocks.Count;
 
     /// <summary>The checks running now; a kick ends the check of a kicked peer.</summary>
@@ -49,6 +52,12 @@ internal sealed class PeerChecker(
     {
         try
         {
+            if (FleetGate is { } gate && table.Find(host) is { } due
+                && await gate.DeferAsync(due.Peer, Admission?.IsOperatorPeer(host) == true, cancellationToken).ConfigureAwait(false) is { } later)
+            {
+                return later;
+            }
+
             var (_, next) = await CheckPeerAsync(host, cancellationToken).ConfigureAwait(false);
             return next;
         }

@@ -113,7 +113,8 @@ public static partial class PeerManagementServiceCollectionExtensions
             sp.GetService<IMeterFactory>(),
             sp.GetRequiredService<IOptions<ProxyOptions>>(),
             sp.GetRequiredService<IBanStore>(),
-            sp.GetRequiredService<IAddressFamilyProbe>()));
+            sp.GetRequiredService<IAddressFamilyProbe>(),
+            sp.GetService<PeerFleetCoordination>()));
         services.AddSingleton<IHostedService, PeerManagerHostedService>();
     }
 

@@ -39,6 +39,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     private readonly ServerVersionAnswer _versionAnswer;
     private readonly PeersSubscribeAnswer _peersAnswer;
     private readonly AddPeerPolicy _addPeerPolicy;
+    private readonly FleetRecordSink? _fleetRecords;
     private readonly Lock _stateGate = new();
     private readonly List<Task> _background = [];
     private CancellationTokenSource? _stopping;
@@ -62,6 +63,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     /// <param name="proxyOptions">How long a look for the proxy may take and how often it is looked for again while none is found; <see langword="null"/> for the defaults.</param>
     /// <param name="banStore">Where run-time bans are kept; <see langword="null"/> for memory only.</param>
     /// <param name="addressFamilyProbe">Detects the reachable address families at start; <see langword="null"/> to assume both.</param>
+    /// <param name="fleet">How this instance shares its table with other instances (check leases, records, the add_peer pause); <see langword="null"/> to work alone.</param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An own identity in the options is not a valid real name.</exception>
     public PeerManager(
@@ -81,7 +83,8 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         IMeterFactory? meterFactory = null,
         IOptions<ProxyOptions>? proxyOptions = null,
         IBanStore? banStore = null,
-        IAddressFamilyProbe? addressFamilyProbe = null)
+        IAddressFamilyProbe? addressFamilyProbe = null,
+        PeerFleetCoordination? fleet = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
@@ -115,8 +118,18 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider);
-        _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger);
+        _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
         InitOperator(banStore, addressFamilyProbe, loggerFactory);
+        if (fleet?.Records is { } records)
+        {
+            _fleetRecords = new FleetRecordSink(table, records, _admission, _scheduler, schedule, timeProvider, _logger);
+        }
+
+        if (fleet?.CheckLease is not null || _fleetRecords is not null)
+        {
+            _checker.FleetGate = new FleetCheckGate(fleet?.CheckLease, _fleetRecords, schedule, timeProvider);
+        }
+
         table.Changed += OnTableChanged;
     }
 
@@ -207,6 +220,11 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
             if (_blacklist.HasSources)
             {
                 _background.Add(_blacklistRefresher.RunAsync(stopping));
+            }
+
+            if (_fleetRecords is not null)
+            {
+                _background.Add(_fleetRecords.RunAsync(stopping));
             }
 
             if (_proxyWatcher is { Found: false } watcher)

@@ -67,6 +67,21 @@ internal sealed record CheckSchedule(TimeSpan StaleAfter, TimeSpan Wakeup, int F
         return due < now ? now : due;
     }
 
+    /// <summary>
+    /// When a record's own history makes the peer due, whoever checked it (a fleet's instances share records): after
+    /// failures, <c>Wakeup × 2^n</c> from the last try (capped for the operator's peers); a good one just before it
+    /// goes stale; a never-tried one at once (<see cref="DateTimeOffset.MinValue"/>).
+    /// </summary>
+    public DateTimeOffset NextDue(PeerRecord record, bool operatorPeer)
+    {
+        if (record.TryCount > 0 || record.IsBad)
+        {
+            return record.LastTry is { } lastTry ? AddSaturating(lastTry, Backoff(Math.Max(1, record.TryCount), operatorPeer)) : DateTimeOffset.MinValue;
+        }
+
+        return record.LastGood is { } lastGood ? AddSaturating(lastGood, GoodRecheckDelay) : DateTimeOffset.MinValue;
+    }
+
     /// <summary>When a peer that was just found good is checked again.</summary>
     public DateTimeOffset AfterGood(DateTimeOffset now) => AddSaturating(now, GoodRecheckDelay);
 

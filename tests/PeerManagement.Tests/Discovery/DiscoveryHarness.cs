@@ -51,6 +51,9 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
     /// <summary>The verifier; <see langword="null"/> (the default) for the Electrum protocol's.</summary>
     public IPeerVerifier? Verifier { get; set; }
 
+    /// <summary>The fleet's plug-in points; <see langword="null"/> (the default) to work alone.</summary>
+    public PeerFleetCoordination? Fleet { get; set; }
+
     public PeerTable Table => _table ??= new PeerTable(Time, Options.StaleAfter);
 
     public PeerManager Manager => _manager ??= new PeerManager(
@@ -70,7 +73,8 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
         MeterFactory,
         proxyOptions: null,
         BanStore,
-        AddressFamilyProbe);
+        AddressFamilyProbe,
+        Fleet);
 
     public DateTimeOffset Now => Time.GetUtcNow();
 
