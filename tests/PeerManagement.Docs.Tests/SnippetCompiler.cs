@@ -27,7 +27,7 @@ public static class SnippetCompiler
     [
         .. WebImplicitUsings, "System.Data.Common", "System.Net", "System.Security.Cryptography.X509Certificates",
         "System.Text.Json", "System.Threading.RateLimiting", "Microsoft.Extensions.Options", "OpenTelemetry.Metrics",
-        "PeerManagement", "PeerManagement.AspNetCore",
+        "PeerManagement", "PeerManagement.AspNetCore", "PeerManagement.Redis",
     ];
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
