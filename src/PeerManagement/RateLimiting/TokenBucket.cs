@@ -23,6 +23,7 @@ internal partial class TokenBucket
     private long _successful;
     private long _failed;
     private WaitState? _wait;
+    private PeerRejectedLease? _rejected;
 
     public TokenBucket(TokenBucketSettings settings, long now)
     {
@@ -45,8 +46,11 @@ internal partial class TokenBucket
 
         if (CanBypassQueue(s))
         {
+            // A coarse reading may be up to one OS tick old: re-read precisely before rejecting, unless the
+            // permits are further off than any tick lasts (an attacker's flood then costs no clock read).
             if (TryTake(s, permitCount, now, out var delayed)
-                || (s.IsCoarse && TryTake(s, permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
+                || (s.IsCoarse && !s.IsSurelyAfterNowLocked(ReadyAt(s, permitCount) ?? long.MinValue, now)
+                    && TryTake(s, permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
             {
                 _successful++;
                 return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
@@ -177,18 +181,36 @@ internal partial class TokenBucket
         return _windowCount > s.DelayAfter;
     }
 
-    // Retry-after: when the bucket will hold these permits and every permit queued before them.
-    private PeerRateLimitLease Reject(TokenBucketSettings s, int permitCount, long now)
+    // When the bucket will hold these permits and every permit queued before them; null when that does not fit in 64 bits.
+    private long? ReadyAt(TokenBucketSettings s, int permitCount)
     {
         var permits = (long)permitCount + (_wait?.QueuedPermits ?? 0);
-        if (permits <= s.MaxTokens)
+        if (permits > s.MaxTokens)
         {
-            // Fits in 64 bits: permits × WindowUnits ≤ Capacity.
-            var missingUnits = (permits * s.WindowUnits) - _units;
-            var units = (missingUnits + s.MaxTokens - 1) / s.MaxTokens;
-            return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((units * s.TickDivisor) - (now - _last)));
+            return null;
         }
 
+        // Fits in 64 bits: permits × WindowUnits ≤ Capacity.
+        var missingUnits = (permits * s.WindowUnits) - _units;
+        var units = (missingUnits + s.MaxTokens - 1) / s.MaxTokens;
+        return _last + (units * s.TickDivisor);
+    }
+
+    // Retry-after: the time to ReadyAt, worked out when read. The failed lease is kept and handed out again while
+    // that instant stays the same, so a flood of rejections allocates nothing.
+    private RateLimitLease Reject(TokenBucketSettings s, int permitCount, long now)
+    {
+        if (ReadyAt(s, permitCount) is { } readyAt)
+        {
+            if (_rejected is not { } cached || cached.ReadyAt != readyAt)
+            {
+                _rejected = cached = new PeerRejectedLease(s, readyAt);
+            }
+
+            return cached;
+        }
+
+        var permits = (long)permitCount + (_wait?.QueuedPermits ?? 0);
         var missing = ((Int128)permits * s.WindowUnits) - _units;
         var timeUnits = (missing + s.MaxTokens - 1) / s.MaxTokens;
         return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((timeUnits * s.TickDivisor) - (now - _last)));
