@@ -37,10 +37,12 @@ internal sealed class PeersSubscribeAnswer(
     private readonly Lock _spareGate = new();
     private readonly Stack<PeersAnswerBuffer> _spare = new();
     private readonly List<PeerRecord> _onion = [];
-    private readonly Dictionary<NetworkPrefix, int> _perBucket = [];
+    private readonly Dictionary<NetworkPrefix, BucketPick> _perBucket = [];
     private readonly PeersAnswerText _text = new();
     private PeerRecord[] _records = [];
-    private Candidate[] _clearnet = [];
+    private PeerRecord[] _clearnet = [];
+    private bool[] _chosen = [];
+    private Random? _pick;
     private CachedAnswer? _cachedClearnet;
     private CachedAnswer? _cachedTor;
     private long _hits;
@@ -182,14 +184,17 @@ internal sealed class PeersSubscribeAnswer(
         var records = _records.AsSpan(0, count);
         if (_clearnet.Length < count)
         {
-            _clearnet = new Candidate[Math.Max(count, _clearnet.Length * 2)];
+            _clearnet = new PeerRecord[Math.Max(count, _clearnet.Length * 2)];
+            _chosen = new bool[_clearnet.Length];
         }
 
+        var pick = Picker();
         var staleAfter = table.StaleAfter;
         var checkBlacklist = blacklist.Count > 0;
         var checkIdentities = identities.All.Count > 0;
         var clearnet = 0;
         _onion.Clear();
+        _perBucket.Clear();
         foreach (var record in records)
         {
             if (record.GetStatus(now, staleAfter) != PeerStatus.Good)
@@ -218,37 +223,65 @@ internal sealed class PeersSubscribeAnswer(
             if (record.Host.IsOnion)
             {
                 _onion.Add(record);
+                continue;
+            }
+
+            // At most two per external bucket, a uniform random pair of its peers (reservoir sampling in one
+            // pass, in table order); a name whose address is not known yet shares one bucket (the default key).
+            var address = record.IPAddress ?? record.Host.Address;
+            var bucket = address is null ? default : PeerBuckets.GetExternalNetwork(address);
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_perBucket, bucket, out _);
+            slot.Seen++;
+            if (slot.Seen == 1)
+            {
+                slot.First = clearnet;
+            }
+            else if (slot.Seen == 2)
+            {
+                slot.Second = clearnet;
             }
             else
             {
-                // The bucket is worked out here, in table order, so the shuffled pass below touches only this array.
-                var address = record.IPAddress ?? record.Host.Address;
-                _clearnet[clearnet++] = new Candidate(record, address is null ? default : PeerBuckets.GetExternalNetwork(address));
+                var replaced = pick.Next(slot.Seen);
+                if (replaced == 0)
+                {
+                    slot.First = clearnet;
+                }
+                else if (replaced == 1)
+                {
+                    slot.Second = clearnet;
+                }
             }
+
+            _clearnet[clearnet++] = record;
         }
 
         records.Clear();
-        var candidates = _clearnet.AsSpan(0, clearnet);
-        lock (random)
+        var chosenFlags = _chosen.AsSpan(0, clearnet);
+        chosenFlags.Clear();
+        foreach (var slot in _perBucket.Values)
         {
-            Shuffle(candidates);
-            Shuffle(CollectionsMarshal.AsSpan(_onion));
+            chosenFlags[slot.First] = true;
+            if (slot.Seen > 1)
+            {
+                chosenFlags[slot.Second] = true;
+            }
         }
 
-        // At most two per external bucket; a name whose address is not known yet shares one bucket (the default key).
-        _perBucket.Clear();
+        // Written in table order: the answer is a set, and reading the records in the order they sit in memory
+        // is what keeps a large table fast.
+        var candidates = _clearnet.AsSpan(0, clearnet);
         var chosen = 0;
-        foreach (var candidate in candidates)
+        for (var i = 0; i < candidates.Length; i++)
         {
-            ref var inBucket = ref CollectionsMarshal.GetValueRefOrAddDefault(_perBucket, candidate.Bucket, out _);
-            if (inBucket < 2)
+            if (chosenFlags[i])
             {
-                inBucket++;
-                WriteEntry(candidate.Record);
+                WriteEntry(candidates[i]);
                 chosen++;
             }
         }
 
+        Shuffle(pick, CollectionsMarshal.AsSpan(_onion));
         var maxOnion = isTor ? MaxOnionAnswerForTor : Math.Max(MinOnionAnswer, chosen / 4);
         for (var i = 0; i < _onion.Count && i < maxOnion; i++)
         {
@@ -258,6 +291,7 @@ internal sealed class PeersSubscribeAnswer(
         // Keep no records alive through the reused buffers.
         candidates.Clear();
         _onion.Clear();
+        _perBucket.Clear();
         return expires;
     }
 
@@ -290,13 +324,28 @@ internal sealed class PeersSubscribeAnswer(
             && proxy?.ProxyEndPoint is IPEndPoint { Address: { } proxyAddress }
             && PeerAddress.Normalize(address).Equals(PeerAddress.Normalize(proxyAddress));
 
-    private void Shuffle<T>(Span<T> items)
+    private static void Shuffle<T>(Random pick, Span<T> items)
     {
         for (var i = items.Length - 1; i > 0; i--)
         {
-            var j = random.Next(i + 1);
+            var j = pick.Next(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
+    }
+
+    // The builder's own generator (builds are serialised), seeded once from the shared one so that it is not
+    // locked for a whole build.
+    private Random Picker()
+    {
+        if (_pick is null)
+        {
+            lock (random)
+            {
+                _pick = new Random(random.Next());
+            }
+        }
+
+        return _pick;
     }
 
     private void WriteEntry(PeerRecord record)
@@ -305,7 +354,12 @@ internal sealed class PeersSubscribeAnswer(
     private void WriteEntry(IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning)
         => _text.WriteEntry(address, host, ports, version, pruning, options.DefaultPorts);
 
-    private readonly record struct Candidate(PeerRecord Record, NetworkPrefix Bucket);
+    private struct BucketPick
+    {
+        public int Seen;
+        public int First;
+        public int Second;
+    }
 
     private readonly record struct AnswerKey(long GoodPeers, long Blacklist);
 
