@@ -93,6 +93,7 @@ internal sealed class PeerAdmission(
         }
 
         var added = 0;
+        scheduler.EnsureRoomFor(fresh.Count);
         foreach (var candidate in fresh)
         {
             if (NotePeer(candidate, source, checkPorts: false) == PeerNoteResult.Added)
