@@ -25,6 +25,8 @@ public static class SampleApp
           --nodes N          number of lab nodes, at least 4 (default 8; the last two misbehave)
           --data-dir PATH    where each node keeps node-i/peers.json (default: <temp>/peermanagement-sample)
           --timeout SECONDS  time limit to converge (default 90)
+          --ask-rate N       after converging, ask node-1 server.peers.subscribe N times a second for 20 s
+                             while the nodes keep checking, and print the answer cache's hit rate
           --port PORT        the port every node listens on, each on its own address (default 50001; 0: any)
           --redis HOST:PORT  also run a fleet of 3 instances sharing one table on that Redis, checking the lab's
                              nodes, and print how many checks each instance made
@@ -154,6 +156,9 @@ public static class SampleApp
                     break;
                 case "--port":
                     settings = settings with { Port = Number(0, 65_535) };
+                    break;
+                case "--ask-rate":
+                    settings = settings with { AskRate = Number(0, 100_000) };
                     break;
                 case "--help" or "-h":
                     help = true;

@@ -214,6 +214,12 @@ public sealed class LabNetwork
         _display.WriteLine(failure is null
             ? $"No node lists {string.Join(" or ", misbehaving.Select(b => b.Spec.Address))} in its answer."
             : $"FAILED: {failure}");
+        if (_settings.AskRate > 0 && failure is null)
+        {
+            _display.WriteLine($"Asking {honest[0].Spec.Name} server.peers.subscribe {_settings.AskRate} times a second for {_settings.AskDuration.TotalSeconds:0} s while the nodes keep checking...");
+            _display.WriteLine(await LabAskLoad.RunAsync(honest[0], _settings.AskRate, _settings.AskDuration, cancellationToken).ConfigureAwait(false));
+        }
+
         return new LabResult(failure is null, converged, failure, answers, verdicts, 0);
     }
 

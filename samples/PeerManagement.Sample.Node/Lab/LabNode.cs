@@ -39,6 +39,9 @@ public sealed class LabNode : IAsyncDisposable
     /// <summary>The node's peer manager (after <see cref="StartAsync"/>).</summary>
     public PeerManager Manager => _host?.Services.GetRequiredService<PeerManager>() ?? throw new InvalidOperationException("The node is not started.");
 
+    /// <summary>The node's services (its meter factory, for one).</summary>
+    public IServiceProvider Services => _host?.Services ?? throw new InvalidOperationException("The node is not started.");
+
     /// <summary>The last status change it saw, formatted for the table.</summary>
     public string? LastEvent => Volatile.Read(ref _lastEvent);
 

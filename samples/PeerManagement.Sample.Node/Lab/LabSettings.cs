@@ -42,6 +42,15 @@ public sealed record LabSettings
     /// <summary>How often the table is redrawn.</summary>
     public TimeSpan Refresh { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// When above 0: after converging, node-1 is asked <c>server.peers.subscribe</c> this many times a second for
+    /// <see cref="AskDuration"/> while the nodes go on checking each other, and the answer cache's hit rate is printed.
+    /// </summary>
+    public int AskRate { get; init; }
+
+    /// <summary>How long the asking of <see cref="AskRate"/> lasts (long enough for every peer to be re-checked).</summary>
+    public TimeSpan AskDuration { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>The default data directory: <c>peermanagement-sample</c> under the system's temporary folder.</summary>
     public static string DefaultDataDirectory => Path.Combine(Path.GetTempPath(), "peermanagement-sample");
 

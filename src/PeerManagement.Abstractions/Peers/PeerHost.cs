@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
@@ -22,6 +23,9 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     private const int MaxNameLength = 253;
     private const int MaxLabelLength = 63;
     private const string OnionSuffix = ".onion";
+
+    // What a host name may hold; upper case is lowered.
+    private static readonly SearchValues<char> NameCharacters = SearchValues.Create("-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     private readonly string? _value;
 
@@ -266,6 +270,36 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     private static bool TryParseName(ReadOnlySpan<char> host, out PeerHost result, out string? error)
     {
         result = default;
+        if (host.ContainsAnyExcept(NameCharacters))
+        {
+            return TryParseNameSlowly(host, out result, out error);
+        }
+
+        // Every character is allowed: only the labels can be wrong, checked in order as the slow path does.
+        var rest = host;
+        while (true)
+        {
+            var dot = rest.IndexOf('.');
+            if (!IsValidLabel(dot < 0 ? rest : rest[..dot], out error))
+            {
+                return false;
+            }
+
+            if (dot < 0)
+            {
+                break;
+            }
+
+            rest = rest[(dot + 1)..];
+        }
+
+        return TryCreateName(host, host.ContainsAnyInRange('A', 'Z'), out result, out error);
+    }
+
+    // The character-by-character check, which names the first character that is not allowed.
+    private static bool TryParseNameSlowly(ReadOnlySpan<char> host, out PeerHost result, out string? error)
+    {
+        result = default;
         var hasUpper = false;
         var labelStart = 0;
         for (var i = 0; i <= host.Length; i++)
@@ -294,7 +328,13 @@ public readonly struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
             }
         }
 
-        var value = hasUpper ? string.Create(host.Length, host.ToString(), static (span, s) => s.AsSpan().ToLowerInvariant(span)) : host.ToString();
+        return TryCreateName(host, hasUpper, out result, out error);
+    }
+
+    private static bool TryCreateName(ReadOnlySpan<char> host, bool hasUpper, out PeerHost result, out string? error)
+    {
+        result = default;
+        var value = hasUpper ? string.Create(host.Length, host, static (span, text) => text.ToLowerInvariant(span)) : host.ToString();
         if (value == "localhost" || value.EndsWith(".localhost", StringComparison.Ordinal))
         {
             error = "localhost cannot be a peer";

@@ -231,7 +231,7 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
                 case 'v' or 'V' when ProtocolVersion.TryParse(value, out var version):
                     _version = version;
                     return true;
-                case 'p' or 'P' when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var pruning) && pruning > 0:
+                case 'p' or 'P' when TryParseDigits(value, out var pruning) && pruning > 0:
                     _pruning = pruning;
                     return true;
                 case 's' or 'S' when ReadPort(value, defaults.Ssl) is { } ssl:
@@ -254,9 +254,31 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
                 return defaultPort;
             }
 
-            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && PeerPorts.IsValidPort(port)
-                ? port
+            return TryParseDigits(value, out var port) && PeerPorts.IsValidPort(port)
+                ? (int)port
                 : null;
+        }
+
+        // Decimal digits only (as NumberStyles.None reads them), without the culture lookup of long.TryParse.
+        private static bool TryParseDigits(ReadOnlySpan<char> value, out long number)
+        {
+            number = 0;
+            if (value.IsEmpty || value.ContainsAnyExceptInRange('0', '9'))
+            {
+                return false;
+            }
+
+            if (value.Length > 18)
+            {
+                return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out number);
+            }
+
+            foreach (var digit in value)
+            {
+                number = (number * 10) + (digit - '0');
+            }
+
+            return true;
         }
     }
 }

@@ -75,7 +75,14 @@ public readonly struct ProtocolVersion : IEquatable<ProtocolVersion>, IComparabl
                 return false;
             }
 
-            parts[count++] = int.Parse(part, NumberStyles.None, CultureInfo.InvariantCulture);
+            // At most four digits, checked above: no culture or overflow to consult.
+            var value = 0;
+            foreach (var digit in part)
+            {
+                value = (value * 10) + (digit - '0');
+            }
+
+            parts[count++] = value;
         }
 
         if (count == 0)

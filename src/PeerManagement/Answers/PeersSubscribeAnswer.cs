@@ -1,6 +1,5 @@
-using System.Buffers;
 using System.Net;
-using System.Text.Json;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 
 namespace PeerManagement;
@@ -11,6 +10,12 @@ namespace PeerManagement;
 /// max(10, count / 4); plus our own identities when they were verified recently (always in
 /// <see cref="PeerDiscoveryMode.Self"/>). Askers come in bursts, so an answer is reused for a while.
 /// </summary>
+/// <remarks>
+/// An answer stays valid while the table's <see cref="PeerTable.GoodPeersVersion"/> and the blacklist are the same,
+/// until the first peer in it would go stale, and for at most <see cref="CacheLifetime"/> (a new random choice, and
+/// blacklist entries that lapse). It is built as UTF-8 text into reused buffers, so a fresh build allocates next to
+/// nothing once warm; askers get a node that writes that text as it is.
+/// </remarks>
 internal sealed class PeersSubscribeAnswer(
     PeerTable table,
     PeerManagementOptions options,
@@ -18,123 +23,303 @@ internal sealed class PeersSubscribeAnswer(
     PeerBlacklist blacklist,
     IProxyConnector? proxy,
     Random random,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    DiscoveryMetrics? metrics = null)
 {
+    /// <summary>The longest an answer is reused.</summary>
+    internal static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+
     private const int MaxOnionAnswerForTor = 50;
     private const int MinOnionAnswer = 10;
-    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
-    private CachedAnswer? _clearnet;
-    private CachedAnswer? _tor;
+    private const int MaxSpareBuffers = 4;
 
-    /// <summary>The answer for <paramref name="asker"/>; each caller gets its own node over a shared, immutable element.</summary>
-    public JsonArray Answer(EndPoint? asker)
+    private readonly Lock _buildGate = new();
+    private readonly Lock _spareGate = new();
+    private readonly Stack<PeersAnswerBuffer> _spare = new();
+    private readonly List<PeerRecord> _onion = [];
+    private readonly Dictionary<NetworkPrefix, BucketPick> _perBucket = [];
+    private readonly PeersAnswerText _text = new();
+    private PeerRecord[] _records = [];
+    private PeerRecord[] _clearnet = [];
+    private bool[] _chosen = [];
+    private Random? _pick;
+    private CachedAnswer? _cachedClearnet;
+    private CachedAnswer? _cachedTor;
+    private long _hits;
+    private long _misses;
+
+    /// <summary>How many answers were served from the cache.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>How many answers had to be built.</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>The answer for <paramref name="asker"/>: a node over text shared with other askers.</summary>
+    public JsonNode Answer(EndPoint? asker)
     {
-        // Reused while the table, the blacklist and the kind of asker are the same, for at most CacheLifetime.
         var isTor = IsTorAsker(asker);
+        var buffer = Take(isTor, out var cacheHit);
+        Interlocked.Increment(ref cacheHit ? ref _hits : ref _misses);
+        metrics?.RecordPeersAnswer(cacheHit);
+        return PeersAnswerLease.Create(buffer, this, isTor);
+    }
+
+    /// <summary>A referenced buffer holding the current answer for the kind of asker, cached or built now.</summary>
+    internal PeersAnswerBuffer Take(bool isTor, out bool cacheHit)
+    {
         var now = timeProvider.GetUtcNow();
-        var key = (table.Version, blacklist.Version, isTor);
-        var cached = isTor ? _tor : _clearnet;
-        if (cached is not null && cached.Key == key && now < cached.Expires)
+        var key = new AnswerKey(table.GoodPeersVersion, blacklist.Version);
+        cacheHit = true;
+        if (TryTakeCached(isTor, key, now) is { } hit)
         {
-            return JsonArray.Create(cached.Answer)!;
+            return hit;
         }
 
-        var answer = Build(isTor);
-        var entry = new CachedAnswer(key, now + CacheLifetime, answer);
-        if (isTor)
+        lock (_buildGate)
         {
-            _tor = entry;
-        }
-        else
-        {
-            _clearnet = entry;
-        }
+            // Another asker may have built it while this one waited.
+            if (TryTakeCached(isTor, key, now) is { } built)
+            {
+                return built;
+            }
 
-        return JsonArray.Create(answer)!;
+            var fresh = BuildLocked(isTor, key, now);
+            fresh.Buffer.TryAddReference();
+            var old = isTor ? _cachedTor : _cachedClearnet;
+            if (isTor)
+            {
+                Volatile.Write(ref _cachedTor, fresh);
+            }
+            else
+            {
+                Volatile.Write(ref _cachedClearnet, fresh);
+            }
+
+            old?.Buffer.Release();
+            cacheHit = false;
+            return fresh.Buffer;
+        }
     }
 
-    /// <summary>Builds the answer afresh (a new random choice).</summary>
-    public JsonElement Build(bool isTor)
+    /// <summary>Builds the answer afresh (a new random choice) as UTF-8 text.</summary>
+    public byte[] Build(bool isTor)
     {
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        lock (_buildGate)
         {
-            writer.WriteStartArray();
-            Write(writer, isTor);
-            writer.WriteEndArray();
+            var built = BuildLocked(isTor, default, timeProvider.GetUtcNow());
+            var text = built.Buffer.Written.ToArray();
+            built.Buffer.Release();
+            return text;
         }
-
-        var reader = new Utf8JsonReader(buffer.WrittenSpan);
-        return JsonElement.ParseValue(ref reader);
     }
 
-    private void Write(Utf8JsonWriter writer, bool isTor)
+    /// <summary>
+    /// Builds a fresh answer into the cache, as a missed asker would, and lets it go at once: what a miss costs
+    /// (for measuring; the cached answer is replaced).
+    /// </summary>
+    internal int Rebuild(bool isTor)
     {
+        lock (_buildGate)
+        {
+            var fresh = BuildLocked(isTor, new AnswerKey(table.GoodPeersVersion, blacklist.Version), timeProvider.GetUtcNow());
+            var old = isTor ? _cachedTor : _cachedClearnet;
+            if (isTor)
+            {
+                Volatile.Write(ref _cachedTor, fresh);
+            }
+            else
+            {
+                Volatile.Write(ref _cachedClearnet, fresh);
+            }
+
+            old?.Buffer.Release();
+            return fresh.Buffer.Written.Length;
+        }
+    }
+
+    private PeersAnswerBuffer? TryTakeCached(bool isTor, AnswerKey key, DateTimeOffset now)
+    {
+        ref var slot = ref isTor ? ref _cachedTor : ref _cachedClearnet;
+        var cached = Volatile.Read(ref slot);
+        if (cached is null || cached.Key != key || now >= cached.Expires || !cached.Buffer.TryAddReference())
+        {
+            return null;
+        }
+
+        // The buffer may have been let go, reused and reset between the read and the reference: still cached means not.
+        if (Volatile.Read(ref slot) != cached)
+        {
+            cached.Buffer.Release();
+            return null;
+        }
+
+        return cached.Buffer;
+    }
+
+    private CachedAnswer BuildLocked(bool isTor, AnswerKey key, DateTimeOffset now)
+    {
+        var buffer = RentBuffer();
+        _text.Begin(buffer);
+        var expires = Write(isTor, now);
+        _text.End();
+        return new CachedAnswer(key, expires, buffer);
+    }
+
+    /// <summary>Writes the entries; returns when the answer stops being valid.</summary>
+    private DateTimeOffset Write(bool isTor, DateTimeOffset now)
+    {
+        var expires = now + CacheLifetime;
         if (options.Discovery == PeerDiscoveryMode.Off)
         {
-            return;
+            return expires;
         }
 
         if (options.Discovery == PeerDiscoveryMode.Self)
         {
             foreach (var identity in identities.All)
             {
-                WriteEntry(writer, null, identity.Host, identity.Ports, identity.Version, identity.Pruning);
+                WriteEntry(null, identity.Host, identity.Ports, identity.Version, identity.Pruning);
             }
 
-            return;
+            return expires;
         }
 
-        var now = timeProvider.GetUtcNow();
-        var clearnet = new List<PeerRecord>();
-        var onion = new List<PeerRecord>();
-        foreach (var record in table.GetRecords())
+        var count = table.CopyRecords(ref _records);
+        var records = _records.AsSpan(0, count);
+        if (_clearnet.Length < count)
         {
-            if (record.GetStatus(now, table.StaleAfter) != PeerStatus.Good)
+            _clearnet = new PeerRecord[Math.Max(count, _clearnet.Length * 2)];
+            _chosen = new bool[_clearnet.Length];
+        }
+
+        var pick = Picker();
+        var staleAfter = table.StaleAfter;
+        var checkBlacklist = blacklist.Count > 0;
+        var checkIdentities = identities.All.Count > 0;
+        var clearnet = 0;
+        _onion.Clear();
+        _perBucket.Clear();
+        foreach (var record in records)
+        {
+            if (record.GetStatus(now, staleAfter) != PeerStatus.Good)
             {
                 continue;
             }
 
-            if (identities.Contains(record.Host))
+            // The answer changes when this peer goes stale.
+            var staleAt = record.LastGood!.Value + staleAfter;
+            if (staleAt < expires)
             {
-                WriteEntry(writer, record);
+                expires = staleAt;
+            }
+
+            if (checkIdentities && identities.Contains(record.Host))
+            {
+                WriteEntry(record);
                 continue;
             }
 
-            if ((!record.Host.IsPublic && !options.AllowNonPublicPeers) || blacklist.IsBlacklisted(record.Host, record.IPAddress, now))
+            if ((!record.Host.IsPublic && !options.AllowNonPublicPeers) || (checkBlacklist && blacklist.IsBlacklisted(record.Host, record.IPAddress, now)))
             {
                 continue;
             }
 
-            (record.Host.IsOnion ? onion : clearnet).Add(record);
-        }
+            if (record.Host.IsOnion)
+            {
+                _onion.Add(record);
+                continue;
+            }
 
-        lock (random)
-        {
-            Shuffle(clearnet);
-            Shuffle(onion);
-        }
-
-        // At most two per external bucket; a name whose address is not known yet shares one bucket (the default key).
-        var perBucket = new Dictionary<NetworkPrefix, int>();
-        var chosen = 0;
-        foreach (var record in clearnet)
-        {
+            // At most two per external bucket, a uniform random pair of its peers (reservoir sampling in one
+            // pass, in table order); a name whose address is not known yet shares one bucket (the default key).
             var address = record.IPAddress ?? record.Host.Address;
             var bucket = address is null ? default : PeerBuckets.GetExternalNetwork(address);
-            perBucket.TryGetValue(bucket, out var count);
-            if (count < 2)
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_perBucket, bucket, out _);
+            slot.Seen++;
+            if (slot.Seen == 1)
             {
-                perBucket[bucket] = count + 1;
-                WriteEntry(writer, record);
+                slot.First = clearnet;
+            }
+            else if (slot.Seen == 2)
+            {
+                slot.Second = clearnet;
+            }
+            else
+            {
+                var replaced = pick.Next(slot.Seen);
+                if (replaced == 0)
+                {
+                    slot.First = clearnet;
+                }
+                else if (replaced == 1)
+                {
+                    slot.Second = clearnet;
+                }
+            }
+
+            _clearnet[clearnet++] = record;
+        }
+
+        records.Clear();
+        var chosenFlags = _chosen.AsSpan(0, clearnet);
+        chosenFlags.Clear();
+        foreach (var slot in _perBucket.Values)
+        {
+            chosenFlags[slot.First] = true;
+            if (slot.Seen > 1)
+            {
+                chosenFlags[slot.Second] = true;
+            }
+        }
+
+        // Written in table order: the answer is a set, and reading the records in the order they sit in memory
+        // is what keeps a large table fast.
+        var candidates = _clearnet.AsSpan(0, clearnet);
+        var chosen = 0;
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            if (chosenFlags[i])
+            {
+                WriteEntry(candidates[i]);
                 chosen++;
             }
         }
 
+        Shuffle(pick, CollectionsMarshal.AsSpan(_onion));
         var maxOnion = isTor ? MaxOnionAnswerForTor : Math.Max(MinOnionAnswer, chosen / 4);
-        for (var i = 0; i < onion.Count && i < maxOnion; i++)
+        for (var i = 0; i < _onion.Count && i < maxOnion; i++)
         {
-            WriteEntry(writer, onion[i]);
+            WriteEntry(_onion[i]);
+        }
+
+        // Keep no records alive through the reused buffers.
+        candidates.Clear();
+        _onion.Clear();
+        _perBucket.Clear();
+        return expires;
+    }
+
+    private PeersAnswerBuffer RentBuffer()
+    {
+        PeersAnswerBuffer? buffer = null;
+        lock (_spareGate)
+        {
+            _spare.TryPop(out buffer);
+        }
+
+        buffer ??= new PeersAnswerBuffer(16 * 1024, Recycle);
+        buffer.Reset();
+        return buffer;
+    }
+
+    private void Recycle(PeersAnswerBuffer buffer)
+    {
+        lock (_spareGate)
+        {
+            if (_spare.Count < MaxSpareBuffers)
+            {
+                _spare.Push(buffer);
+            }
         }
     }
 
@@ -143,38 +328,44 @@ internal sealed class PeersSubscribeAnswer(
             && proxy?.ProxyEndPoint is IPEndPoint { Address: { } proxyAddress }
             && PeerAddress.Normalize(address).Equals(PeerAddress.Normalize(proxyAddress));
 
-    private void Shuffle(List<PeerRecord> list)
+    private static void Shuffle<T>(Random pick, Span<T> items)
     {
-        for (var i = list.Count - 1; i > 0; i--)
+        for (var i = items.Length - 1; i > 0; i--)
         {
-            var j = random.Next(i + 1);
-            (list[i], list[j]) = (list[j], list[i]);
+            var j = pick.Next(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
         }
     }
 
-    private void WriteEntry(Utf8JsonWriter writer, PeerRecord record)
-        => WriteEntry(writer, record.IPAddress, record.Host, record.Ports, record.Features?.ProtocolMax ?? record.Version, record.Features?.Pruning ?? record.Pruning);
-
-    /// <summary>Writes <c>[ip-or-host, host, ["v1.4", "p100", "s", "t50011"]]</c>.</summary>
-    private void WriteEntry(Utf8JsonWriter writer, IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning)
+    // The builder's own generator (builds are serialised), seeded once from the shared one so that it is not
+    // locked for a whole build.
+    private Random Picker()
     {
-        writer.WriteStartArray();
-        Span<char> text = stackalloc char[64];
-        if (address is not null && address.TryFormat(text, out var written))
+        if (_pick is null)
         {
-            writer.WriteStringValue(text[..written]);
-        }
-        else
-        {
-            writer.WriteStringValue(host.Value);
+            lock (random)
+            {
+                _pick = new Random(random.Next());
+            }
         }
 
-        writer.WriteStringValue(host.Value);
-        writer.WriteStartArray();
-        PeerRealName.FormatTokens(ports, version, pruning, options.DefaultPorts, static (token, w) => w.WriteStringValue(token), writer);
-        writer.WriteEndArray();
-        writer.WriteEndArray();
+        return _pick;
     }
 
-    private sealed record CachedAnswer((long Table, long Blacklist, bool Tor) Key, DateTimeOffset Expires, JsonElement Answer);
+    private void WriteEntry(PeerRecord record)
+        => _text.WriteEntry(record.IPAddress, record.Host, record.Ports, record.Features?.ProtocolMax ?? record.Version, record.Features?.Pruning ?? record.Pruning, options.DefaultPorts);
+
+    private void WriteEntry(IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning)
+        => _text.WriteEntry(address, host, ports, version, pruning, options.DefaultPorts);
+
+    private struct BucketPick
+    {
+        public int Seen;
+        public int First;
+        public int Second;
+    }
+
+    private readonly record struct AnswerKey(long GoodPeers, long Blacklist);
+
+    private sealed record CachedAnswer(AnswerKey Key, DateTimeOffset Expires, PeersAnswerBuffer Buffer);
 }

@@ -4,7 +4,7 @@ namespace PeerManagement;
 
 /// <summary>
 /// The discovery instruments, on the meter <see cref="PeerManagementDiagnostics.MeterName"/>: peers by status,
-/// checks by outcome and check durations. Owned by the <see cref="PeerManager"/>; created from the host's
+/// checks by outcome and check durations, and <c>server.peers.subscribe</c> answers by whether the cache had them. Owned by the <see cref="PeerManager"/>; created from the host's
 /// <see cref="IMeterFactory"/>, or on a meter of its own when there is none.
 /// </summary>
 internal sealed class DiscoveryMetrics : IDisposable
@@ -13,6 +13,7 @@ internal sealed class DiscoveryMetrics : IDisposable
     private readonly bool _ownsMeter;
     private readonly Counter<long> _checks;
     private readonly Histogram<double> _checkDuration;
+    private readonly Counter<long> _peersAnswers;
 
     public DiscoveryMetrics(PeerTable table, IMeterFactory? meterFactory)
     {
@@ -26,6 +27,18 @@ internal sealed class DiscoveryMetrics : IDisposable
             description: "Peers in the table, by status.");
         _checks = _meter.CreateCounter<long>("peermanagement.checks", unit: "{check}", description: "Peer checks, by outcome.");
         _checkDuration = _meter.CreateHistogram<double>("peermanagement.check.duration", unit: "s", description: "How long one peer check took.");
+        _peersAnswers = _meter.CreateCounter<long>(
+            "peermanagement.answers.peers_subscribe",
+            unit: "{answer}",
+            description: "server.peers.subscribe answers, by cache: hit (reused) or miss (built).");
+    }
+
+    public void RecordPeersAnswer(bool cacheHit)
+    {
+        if (_peersAnswers.Enabled)
+        {
+            _peersAnswers.Add(1, new KeyValuePair<string, object?>("cache", cacheHit ? "hit" : "miss"));
+        }
     }
 
     public void RecordCheck(PeerCheckOutcome outcome, TimeSpan duration)

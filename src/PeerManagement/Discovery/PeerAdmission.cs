@@ -37,8 +37,9 @@ internal sealed class PeerAdmission(
     {
         List<PeerRealName>? fresh = null;
         HashSet<PeerHost>? seen = null;
-        foreach (var candidate in candidates)
+        for (var index = 0; index < candidates.Count; index++)
         {
+            var candidate = candidates[index];
             if (RejectReason(candidate.Host) is { } reason)
             {
                 if (IsTrustedSource(source))
@@ -54,7 +55,7 @@ internal sealed class PeerAdmission(
                 continue;
             }
 
-            if (table.FindMatches(candidate.Host).Count > 0)
+            if (table.HasMatch(candidate.Host))
             {
                 if (checkPorts)
                 {
@@ -64,9 +65,10 @@ internal sealed class PeerAdmission(
                 continue;
             }
 
-            if ((seen ??= []).Add(candidate.Host))
+            // Sized once for the rest of the list: growing them would leave garbage behind for every peer added.
+            if ((seen ??= new HashSet<PeerHost>(candidates.Count - index)).Add(candidate.Host))
             {
-                (fresh ??= []).Add(candidate);
+                (fresh ??= new List<PeerRealName>(candidates.Count - index)).Add(candidate);
             }
         }
 
@@ -91,6 +93,7 @@ internal sealed class PeerAdmission(
         }
 
         var added = 0;
+        scheduler.EnsureRoomFor(fresh.Count);
         foreach (var candidate in fresh)
         {
             if (NotePeer(candidate, source, checkPorts: false) == PeerNoteResult.Added)
@@ -105,7 +108,7 @@ internal sealed class PeerAdmission(
     /// <summary>Notes one acceptable candidate in the table and schedules or wakes it.</summary>
     public PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts)
     {
-        if (!IsTrustedSource(source) && IsFull && table.FindMatches(candidate.Host).Count == 0)
+        if (!IsTrustedSource(source) && IsFull && !table.HasMatch(candidate.Host))
         {
             // Full: what strangers tell us waits until dead entries are forgotten; the operator's peers do not.
             Log.TableFull(logger, candidate.Host.Value, source, options.MaxPeers);
@@ -152,7 +155,7 @@ internal sealed class PeerAdmission(
         }
 
         // Refused before it is stored or connected to; its address, once known, is checked again at each check.
-        if (blacklist.IsBlacklisted(host, host.Address, timeProvider.GetUtcNow()))
+        if (blacklist.Count > 0 && blacklist.IsBlacklisted(host, host.Address, timeProvider.GetUtcNow()))
         {
             return "blacklisted";
         }

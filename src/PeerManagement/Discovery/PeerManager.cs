@@ -117,7 +117,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _blacklistRefresher = new BlacklistRefresher(_blacklist, table, _scheduler, _options.BlacklistRefreshInterval, timeProvider, _logger);
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
-        _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider);
+        _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider, _metrics);
         _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
         InitOperator(banStore, addressFamilyProbe, loggerFactory);
         if (fleet?.Records is { } records)
@@ -360,11 +360,18 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     /// <summary>Refreshes the blacklist and wakes the peers it now covers (tests).</summary>
     internal Task RefreshBlacklistAsync(CancellationToken cancellationToken) => _blacklistRefresher.RefreshAsync(cancellationToken);
 
-    /// <summary>The <c>server.peers.subscribe</c> answer for an asker (benchmarks).</summary>
-    internal JsonArray AnswerPeersSubscribe(EndPoint? asker) => _peersAnswer.Answer(asker);
+    /// <summary>The <c>server.peers.subscribe</c> answer for an asker, to be written once (benchmarks, tests).</summary>
+    internal JsonNode AnswerPeersSubscribe(EndPoint? asker) => _peersAnswer.Answer(asker);
 
-    /// <summary>A fresh <c>server.peers.subscribe</c> answer (benchmarks).</summary>
-    internal JsonElement BuildPeersSubscribe(bool isTor) => _peersAnswer.Build(isTor);
+    /// <summary>A fresh <c>server.peers.subscribe</c> answer as UTF-8 text (tests).</summary>
+    internal byte[] BuildPeersSubscribe(bool isTor) => _peersAnswer.Build(isTor);
+
+    /// <summary>Builds a fresh <c>server.peers.subscribe</c> answer into the cache, as a miss does (benchmarks).</summary>
+    /// <returns>The answer's length in bytes.</returns>
+    internal int RebuildPeersSubscribe(bool isTor) => _peersAnswer.Rebuild(isTor);
+
+    /// <summary>How many <c>server.peers.subscribe</c> answers came from the cache and how many were built.</summary>
+    internal (long Hits, long Misses) PeersSubscribeCache => (_peersAnswer.Hits, _peersAnswer.Misses);
 
     private void OnTableChanged(object? sender, PeerStatusChange change)
     {

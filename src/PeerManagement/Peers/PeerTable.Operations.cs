@@ -55,7 +55,7 @@ public sealed partial class PeerTable
             }
         }
 
-        Raise(candidate.Host, null, PeerStatus.Never, null, now);
+        Raise(candidate.Host, null, PeerStatus.Never, null, now, listingChanged: true);
         return PeerNoteResult.Added;
     }
 
@@ -80,7 +80,7 @@ public sealed partial class PeerTable
             AddEntry(new PeerTableEntry(record), now);
         }
 
-        Raise(record.Host, null, record.GetStatus(now, StaleAfter), null, now);
+        Raise(record.Host, null, record.GetStatus(now, StaleAfter), null, now, listingChanged: true);
         return true;
     }
 
@@ -154,7 +154,8 @@ public sealed partial class PeerTable
             }
         }
 
-        Raise(host, before, forgotten ? null : updated.GetStatus(now, StaleAfter), reason, now);
+        // A failure changes the tries and the bad mark only: the listing of a peer still good is the same.
+        Raise(host, before, forgotten ? null : updated.GetStatus(now, StaleAfter), reason, now, listingChanged: false);
         return (updated, forgotten);
     }
 
@@ -179,7 +180,7 @@ public sealed partial class PeerTable
             RemoveEntry(entry);
         }
 
-        Raise(host, before, null, reason, now);
+        Raise(host, before, null, reason, now, listingChanged: true);
         return true;
     }
 
@@ -193,6 +194,7 @@ public sealed partial class PeerTable
         var now = _timeProvider.GetUtcNow();
         PeerStatus before;
         PeerRecord updated;
+        bool listingChanged;
         lock (_gate)
         {
             if (!_byHost.TryGetValue(host.Value, out var entry))
@@ -213,15 +215,17 @@ public sealed partial class PeerTable
             }
 
             before = old.GetStatus(now, StaleAfter);
+            listingChanged = !SameListing(old, updated);
             Replace(entry, updated, now);
         }
 
-        Raise(host, before, updated.GetStatus(now, StaleAfter), reason, now);
+        Raise(host, before, updated.GetStatus(now, StaleAfter), reason, now, listingChanged);
         return updated;
     }
 
-    private void Raise(PeerHost host, PeerStatus? before, PeerStatus? after, string? reason, DateTimeOffset now)
+    private void Raise(PeerHost host, PeerStatus? before, PeerStatus? after, string? reason, DateTimeOffset now, bool listingChanged)
     {
+        NoteGoodPeersChange(before, after, listingChanged);
         Interlocked.Increment(ref _version);
         Changed?.Invoke(this, new PeerStatusChange(host, before, after, reason, now));
     }

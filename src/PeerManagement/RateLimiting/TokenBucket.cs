@@ -15,6 +15,10 @@ internal partial class TokenBucket
     // Contents in units (see TokenBucketSettings). While the bucket is full, _last is the time it became full
     // (refill stops there); otherwise the time refill was last counted up to. The settings are passed in, not
     // stored, to keep a partition small.
+    // Sentinels of ReadyAt: not worked out yet, and too far to fit in 64 bits (then the retry-after is computed at once).
+    private const long NotComputed = long.MinValue;
+    private const long Overflow = long.MaxValue;
+
     private long _units;
     private long _last;
     private long _windowStart;
@@ -23,6 +27,7 @@ internal partial class TokenBucket
     private long _successful;
     private long _failed;
     private WaitState? _wait;
+    private PeerRejectedLease? _rejected;
 
     public TokenBucket(TokenBucketSettings settings, long now)
     {
@@ -43,18 +48,35 @@ internal partial class TokenBucket
             return _units >= s.WindowUnits && CanBypassQueue(s) ? PeerRateLimitLease.Success : PeerRateLimitLease.Failed;
         }
 
+        var readyAt = NotComputed;
         if (CanBypassQueue(s))
         {
-            if (TryTake(s, permitCount, now, out var delayed)
-                || (s.IsCoarse && TryTake(s, permitCount, now = s.GetPreciseTimestampLocked(), out delayed)))
+            if (TryTake(s, permitCount, now, out var delayed))
             {
                 _successful++;
                 return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
             }
+
+            // A coarse reading may be up to one OS tick old: re-read precisely before rejecting, unless the
+            // permits are further off than any tick lasts (an attacker's flood then costs no clock read).
+            if (s.IsCoarse)
+            {
+                readyAt = ReadyAt(s, permitCount);
+                if (!s.IsSurelyAfterNowLocked(readyAt, now))
+                {
+                    if (TryTake(s, permitCount, now = s.GetPreciseTimestampLocked(), out delayed))
+                    {
+                        _successful++;
+                        return delayed ? s.DelayedLease : PeerRateLimitLease.Success;
+                    }
+
+                    readyAt = NotComputed;
+                }
+            }
         }
 
         _failed++;
-        return Reject(s, permitCount, now);
+        return Reject(s, permitCount, now, readyAt);
     }
 
     public RateLimiterStatistics GetStatisticsLocked(TokenBucketSettings s, long now)
@@ -177,18 +199,41 @@ internal partial class TokenBucket
         return _windowCount > s.DelayAfter;
     }
 
-    // Retry-after: when the bucket will hold these permits and every permit queued before them.
-    private PeerRateLimitLease Reject(TokenBucketSettings s, int permitCount, long now)
+    // When the bucket will hold these permits and every permit queued before them; Overflow when that does not fit in 64 bits.
+    private long ReadyAt(TokenBucketSettings s, int permitCount)
     {
         var permits = (long)permitCount + (_wait?.QueuedPermits ?? 0);
-        if (permits <= s.MaxTokens)
+        if (permits > s.MaxTokens)
         {
-            // Fits in 64 bits: permits × WindowUnits ≤ Capacity.
-            var missingUnits = (permits * s.WindowUnits) - _units;
-            var units = (missingUnits + s.MaxTokens - 1) / s.MaxTokens;
-            return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((units * s.TickDivisor) - (now - _last)));
+            return Overflow;
         }
 
+        // Fits in 64 bits: permits × WindowUnits ≤ Capacity.
+        var missingUnits = (permits * s.WindowUnits) - _units;
+        var units = (missingUnits + s.MaxTokens - 1) / s.MaxTokens;
+        return _last + (units * s.TickDivisor);
+    }
+
+    // Retry-after: the time to ReadyAt, worked out when read. The failed lease is kept and handed out again while
+    // that instant stays the same, so a flood of rejections allocates nothing.
+    private RateLimitLease Reject(TokenBucketSettings s, int permitCount, long now, long readyAt = NotComputed)
+    {
+        if (readyAt == NotComputed)
+        {
+            readyAt = ReadyAt(s, permitCount);
+        }
+
+        if (readyAt != Overflow)
+        {
+            if (_rejected is not { } cached || cached.ReadyAt != readyAt)
+            {
+                _rejected = cached = new PeerRejectedLease(s, readyAt);
+            }
+
+            return cached;
+        }
+
+        var permits = (long)permitCount + (_wait?.QueuedPermits ?? 0);
         var missing = ((Int128)permits * s.WindowUnits) - _units;
         var timeUnits = (missing + s.MaxTokens - 1) / s.MaxTokens;
         return PeerRateLimitLease.Rejected(s.ToTimeSpanCeiling((timeUnits * s.TickDivisor) - (now - _last)));

@@ -55,6 +55,7 @@ internal sealed class TokenBucketSettings
         TimeProvider = timeProvider ?? TimeProvider.System;
         _useStopwatch = ReferenceEquals(TimeProvider, TimeProvider.System);
         Frequency = TimeProvider.TimestampFrequency;
+        _coarseSlack = ToTimestampTicks(CoarseSlack);
         MaxTokens = options.MaxTokens;
         Window = options.Window;
         WindowTicks = Math.Max(1, ToTimestampTicks(options.Window));
@@ -73,7 +74,11 @@ internal sealed class TokenBucketSettings
         Metrics = new RateLimiterMetrics(meterFactory);
     }
 
+    // Longer than an OS tick lasts anywhere (1-16 ms): a refill further off than this cannot be due yet.
+    private static readonly TimeSpan CoarseSlack = TimeSpan.FromMilliseconds(50);
+
     private readonly bool _useStopwatch;
+    private readonly long _coarseSlack;
 
     // The system clock costs tens of nanoseconds per read on some machines (e.g. kvm-clock), more than the rest
     // of an acquisition. Under the lock, a precise reading is reused while the OS tick count has not moved.
@@ -148,6 +153,17 @@ internal sealed class TokenBucketSettings
 
         return _cachedNow;
     }
+
+    /// <summary>The precise time now, without touching the cached reading (any thread, no lock).</summary>
+    public long GetTimestampNow() => _useStopwatch ? Stopwatch.GetTimestamp() : TimeProvider.GetTimestamp();
+
+    /// <summary>
+    /// Whether <paramref name="readyAt"/> is surely later than the true time, given <paramref name="now"/> from
+    /// <see cref="GetTimestampLocked(long)"/>: the cached reading is from the current OS tick and the instant is
+    /// further off than any tick lasts, so a precise reading could not change a rejection. Call under <see cref="Gate"/>.
+    /// </summary>
+    public bool IsSurelyAfterNowLocked(long readyAt, long now)
+        => _useStopwatch && readyAt - now > _coarseSlack && Environment.TickCount64 == _cachedTick;
 
     /// <summary>The precise time now (before a rejection, in timers). Call under <see cref="Gate"/>.</summary>
     public long GetPreciseTimestampLocked()

@@ -89,6 +89,16 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
         _loop = Task.Run(() => DispatchAsync(token), CancellationToken.None);
     }
 
+    /// <summary>Makes room for <paramref name="count"/> more entries at once, so a long list grows the schedule once.</summary>
+    public void EnsureRoomFor(int count)
+    {
+        lock (_gate)
+        {
+            _due.EnsureCapacity(_due.Count + count);
+            _queue.EnsureCapacity(_queue.Count + count);
+        }
+    }
+
     /// <summary>Schedules an entry at <paramref name="due"/>, or earlier if it is already due earlier.</summary>
     public void Schedule(PeerHost host, DateTimeOffset due) => Set(host, due, onlyEarlier: true);
 

@@ -108,6 +108,6 @@ public sealed class SharedPeerTableTests
             () => fleet.Instances.All(i => Hosts.All(h => i.Status(h) == PeerStatus.Good)),
             "every instance should see every peer good");
 
-    private static List<string> Canonical(System.Text.Json.Nodes.JsonArray answer)
-        => [.. answer.Select(n => n!.ToJsonString()).Order(StringComparer.Ordinal)];
+    private static List<string> Canonical(System.Text.Json.Nodes.JsonNode answer)
+        => [.. System.Text.Json.Nodes.JsonNode.Parse(answer.ToJsonString())!.AsArray().Select(n => n!.ToJsonString()).Order(StringComparer.Ordinal)];
 }
