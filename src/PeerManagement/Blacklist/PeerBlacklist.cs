@@ -38,7 +38,7 @@ internal sealed class PeerBlacklist
     public bool Refreshed { get; private set; }
 
     /// <summary>How many entries are in force.</summary>
-    public int Count => _current.Count;
+    public int Count => _current.Count + _runtime.Count;
 
     /// <summary>Whether a peer is blacklisted now.</summary>
     public bool IsBlacklisted(PeerHost host, IPAddress? address, DateTimeOffset now)
