@@ -19,6 +19,9 @@ internal sealed class JsonRpcDispatcher(
     int maxBatchCalls,
     ILogger logger)
 {
+    // Made once: a method group converted per line would allocate a delegate for every message.
+    private readonly Func<JsonElement, bool> _consumeAnswerInPlace = pending.TryConsumeInPlace;
+
     /// <summary>Handles one line; a line that is not JSON closes the session (<see cref="JsonRpcProtocolException"/>).</summary>
     public async ValueTask ProcessLineAsync(ReadOnlySequence<byte> line, CancellationToken token)
     {
@@ -41,7 +44,7 @@ internal sealed class JsonRpcDispatcher(
         var handedOver = false;
         try
         {
-            if (!JsonRpcLineParser.TryParse(line, pending.TryConsumeInPlace, out var root, out var parseError))
+            if (!JsonRpcLineParser.TryParse(line, _consumeAnswerInPlace, out var root, out var parseError))
             {
                 await TrySendErrorAsync(default, JsonRpcErrorCodes.ParseError, "Parse error").ConfigureAwait(false);
                 throw new JsonRpcProtocolException($"The remote party sent a message that is not JSON: {parseError}");
