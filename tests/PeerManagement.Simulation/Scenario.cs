@@ -117,16 +117,13 @@ internal static class Scenario
 
     private static async Task ChurnAsync(Simulation simulation, ScenarioReport report, int hour, CancellationToken cancellationToken)
     {
-        var live = simulation.LiveNodes;
-        var leaving = live.Count / 10;
-        for (var i = 0; i < leaving; i++)
+        var live = simulation.LiveNodes.ToArray();
+        var leaving = live.Length / 10;
+        simulation.Random.Shuffle(live);
+        foreach (var node in live[..leaving])
         {
-            var node = live[simulation.Random.Next(live.Count)];
-            if (node.IsUp)
-            {
-                report.Departed(node.Host, hour);
-                await simulation.StopNodeAsync(node).ConfigureAwait(false);
-            }
+            report.Departed(node.Host, hour);
+            await simulation.StopNodeAsync(node).ConfigureAwait(false);
         }
 
         for (var i = 0; i < leaving; i++)
