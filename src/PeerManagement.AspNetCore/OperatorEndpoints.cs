@@ -74,49 +74,23 @@ internal static class OperatorEndpoints
 
     public static async Task<IResult> KickAsync(HttpContext context, PeerManager manager, IOptions<PeerManagementConsoleOptions> options, ILoggerFactory loggers)
     {
-        var (request, failure) = await ReadBodyAsync<KickRequest>(context, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return failure;
-        }
-
-        var (match, matchError) = ParseMatch(request!.Match);
-        if (match is null)
-        {
-            return matchError!;
-        }
-
-        TimeSpan? banFor = null;
-        if (request.BanFor is not null)
-        {
-            if (!BanDuration.TryParse(request.BanFor, out var duration, out var error))
-            {
-                return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"ban_for: {error}.");
-            }
-
-            banFor = duration;
-        }
-
-        if (CheckReason(request.Reason) is { } reasonError)
-        {
-            return reasonError;
-        }
-
-        return await KickAsync(context, manager, match, banFor, request.Reason, loggers).ConfigureAwait(false);
+        var (request, failure) = await ReadBanRequestAsync(context, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
+        return failure ?? await KickAsync(context, manager, request.Match!, request.Duration, request.Reason, loggers).ConfigureAwait(false);
     }
 
-    public static async Task<IResult> AddBanAsync(HttpContext context, PeerManager manager, IOptions<PeerManagementConsoleOptions> options, ILoggerFactory loggers)
+    // A kick or ban body, read and checked whole before anything changes: the match, the duration, the reason.
+    private static async Task<((PeerMatch? Match, TimeSpan? Duration, string? Reason) Request, IResult? Failure)> ReadBanRequestAsync(HttpContext context, int maxBodyBytes)
     {
-        var (request, failure) = await ReadBodyAsync<KickRequest>(context, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
+        var (request, failure) = await ReadBodyAsync<KickRequest>(context, maxBodyBytes).ConfigureAwait(false);
         if (failure is not null)
         {
-            return failure;
+            return (default, failure);
         }
 
         var (match, matchError) = ParseMatch(request!.Match);
         if (match is null)
         {
-            return matchError!;
+            return (default, matchError!);
         }
 
         TimeSpan? duration = null;
@@ -124,21 +98,28 @@ internal static class OperatorEndpoints
         {
             if (!BanDuration.TryParse(request.BanFor, out var parsed, out var error))
             {
-                return PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"ban_for: {error}.");
+                return (default, PeerManagementResults.Failure(StatusCodes.Status400BadRequest, $"ban_for: {error}."));
             }
 
             duration = parsed;
         }
 
-        if (CheckReason(request.Reason) is { } reasonError)
+        return CheckReason(request.Reason) is { } reasonError ? (default, reasonError) : ((match, duration, request.Reason), null);
+    }
+
+    public static async Task<IResult> AddBanAsync(HttpContext context, PeerManager manager, IOptions<PeerManagementConsoleOptions> options, ILoggerFactory loggers)
+    {
+        var (request, failure) = await ReadBanRequestAsync(context, options.Value.MaxRequestBodyBytes).ConfigureAwait(false);
+        if (failure is not null)
         {
-            return reasonError;
+            return failure;
         }
 
+        var (match, duration, reason) = request;
         try
         {
-            var ban = await manager.AddBanAsync(match, duration, request.Reason, context.RequestAborted).ConfigureAwait(false);
-            HttpLog.OperatorBan(Logger(loggers), match.ToString(), ban.Expires?.ToString("O", CultureInfo.InvariantCulture) ?? "never");
+            var ban = await manager.AddBanAsync(match!, duration, reason, context.RequestAborted).ConfigureAwait(false);
+            HttpLog.OperatorBan(Logger(loggers), match!.ToString(), ban.Expires?.ToString("O", CultureInfo.InvariantCulture) ?? "never");
             return PeerManagementResults.Success(BanItem.From(ban));
         }
         catch (Exception ex) when (Refusal(ex) is { } refusal)

@@ -85,17 +85,7 @@ internal sealed class PeersSubscribeAnswer(
 
             var fresh = BuildLocked(isTor, key, now);
             fresh.Buffer.TryAddReference();
-            var old = isTor ? _cachedTor : _cachedClearnet;
-            if (isTor)
-            {
-                Volatile.Write(ref _cachedTor, fresh);
-            }
-            else
-            {
-                Volatile.Write(ref _cachedClearnet, fresh);
-            }
-
-            old?.Buffer.Release();
+            CacheLocked(isTor, fresh);
             cacheHit = false;
             return fresh.Buffer;
         }
@@ -122,19 +112,18 @@ internal sealed class PeersSubscribeAnswer(
         lock (_buildGate)
         {
             var fresh = BuildLocked(isTor, new AnswerKey(table.GoodPeersVersion, blacklist.Version), timeProvider.GetUtcNow());
-            var old = isTor ? _cachedTor : _cachedClearnet;
-            if (isTor)
-            {
-                Volatile.Write(ref _cachedTor, fresh);
-            }
-            else
-            {
-                Volatile.Write(ref _cachedClearnet, fresh);
-            }
-
-            old?.Buffer.Release();
+            CacheLocked(isTor, fresh);
             return fresh.Buffer.Written.Length;
         }
+    }
+
+    // Puts a fresh answer in the cache of its kind of asker and lets the one it replaces go (under _buildGate).
+    private void CacheLocked(bool isTor, CachedAnswer fresh)
+    {
+        ref var slot = ref isTor ? ref _cachedTor : ref _cachedClearnet;
+        var old = slot;
+        Volatile.Write(ref slot, fresh);
+        old?.Buffer.Release();
     }
 
     private PeersAnswerBuffer? TryTakeCached(bool isTor, AnswerKey key, DateTimeOffset now)

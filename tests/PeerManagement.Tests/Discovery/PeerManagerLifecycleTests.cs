@@ -8,6 +8,9 @@ using PeerManagement.TestUtilities.Electrum;
 
 namespace PeerManagement.Tests.Discovery;
 
+// Not in parallel with other tests: one test here counts the process's unobserved task exceptions, which any other
+// test running meanwhile could raise.
+[Collection(nameof(UnobservedExceptionsCollection))]
 public class PeerManagerLifecycleTests
 {
     [Fact]
@@ -81,6 +84,9 @@ public class PeerManagerLifecycleTests
     [Fact]
     public async Task Stop_ends_every_check_and_loop_within_a_second_without_unobserved_exceptions()
     {
+        // Tasks left faulted by tests that ran before are finalized now, before counting starts.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var unobserved = 0;
         EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (_, _) => Interlocked.Increment(ref unobserved);
         TaskScheduler.UnobservedTaskException += onUnobserved;
@@ -202,3 +208,6 @@ public class PeerManagerLifecycleTests
         }
     }
 }
+
+[CollectionDefinition(nameof(UnobservedExceptionsCollection), DisableParallelization = true)]
+public sealed class UnobservedExceptionsCollection;
