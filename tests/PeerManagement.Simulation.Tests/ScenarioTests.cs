@@ -41,6 +41,17 @@ public class ScenarioTests
     }
 
     [Fact]
+    public async Task Without_the_bucket_rule_and_the_answer_limit_the_same_flood_takes_nine_tenths_of_every_answer()
+    {
+        var (_, figures) = await Simulator.RunAsync(
+            "--scenario", "sybil", "--nodes", "30", "--hours", "2", "--seed", "5", "--off", "bucket-rule,answer-limit");
+
+        var last = figures.GetProperty("Hours").EnumerateArray().Last();
+        last.GetProperty("MinGoodHonest").GetDouble().Should().BeLessThan(0.2, "every name of the attacker's 50 addresses becomes good");
+        last.GetProperty("MinAnswerHonest").GetDouble().Should().BeLessThan(0.2, "with the defences on the same run keeps over 80 %");
+    }
+
+    [Fact]
     public async Task The_victim_of_an_eclipse_attempt_keeps_every_honest_peer()
     {
         var (_, figures) = await Simulator.RunAsync("--scenario", "eclipse", "--nodes", "30", "--hours", "2", "--seed", "2");

@@ -22,6 +22,16 @@ internal enum ScenarioKind
 /// <summary>What a run is: the scenario, the network's size, how long, and the seed.</summary>
 internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null, string? PlotPath = null)
 {
+    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>answer-limit</c>.</summary>
+    public IReadOnlyList<string> Off { get; init; } = [];
+
+    /// <summary>The nodes' options with the defences switched off.</summary>
+    public void Configure(PeerManagementOptions options)
+    {
+        options.OneGoodPeerPerAddress = !Off.Contains("bucket-rule");
+        options.LimitAnswerPerNetwork = !Off.Contains("answer-limit");
+    }
+
     /// <summary>Managed memory in use before the run, to measure what the nodes hold.</summary>
     public long MemoryBaseline { get; init; }
 
@@ -30,6 +40,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
         var kind = ScenarioKind.Honest;
         int nodes = 200, hours = 6, seed = 1;
         string? json = null, plot = null;
+        string[] off = [];
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = args[i + 1];
@@ -41,6 +52,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
                 case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--json": json = value; break;
                 case "--plot": plot = value; break;
+                case "--off": off = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -55,10 +67,16 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
             throw new ArgumentException("a run needs at least 2 nodes and 1 hour");
         }
 
-        return new ScenarioSettings(kind, nodes, hours, seed, json, plot);
+        if (off.Except(["bucket-rule", "answer-limit"]).FirstOrDefault() is { } unknown)
+        {
+            throw new ArgumentException($"unknown defence {unknown} (bucket-rule, answer-limit)");
+        }
+
+        return new ScenarioSettings(kind, nodes, hours, seed, json, plot) { Off = off };
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"scenario {Kind}, {Nodes} honest nodes, {Hours} h, seed {Seed}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"scenario {Kind}, {Nodes} honest nodes, {Hours} h, seed {Seed}")
+        + (Off.Count > 0 ? ", off: " + string.Join(", ", Off) : "");
 }
 
 /// <summary>Runs a scenario and reports, hour by hour, what the honest nodes hold and answer.</summary>
@@ -68,7 +86,7 @@ internal static class Scenario
 
     public static async Task<ScenarioReport> RunAsync(ScenarioSettings settings, CancellationToken cancellationToken)
     {
-        await using var simulation = new Simulation(settings.Seed, _ => { });
+        await using var simulation = new Simulation(settings.Seed, settings.Configure);
         var report = new ScenarioReport(settings);
         for (var i = 0; i < settings.Nodes; i++)
         {

@@ -252,13 +252,20 @@ internal sealed class PeersSubscribeAnswer(
         records.Clear();
         var chosenFlags = _chosen.AsSpan(0, clearnet);
         chosenFlags.Clear();
-        foreach (var slot in _perBucket.Values)
+        if (options.LimitAnswerPerNetwork)
         {
-            chosenFlags[slot.First] = true;
-            if (slot.Seen > 1)
+            foreach (var slot in _perBucket.Values)
             {
-                chosenFlags[slot.Second] = true;
+                chosenFlags[slot.First] = true;
+                if (slot.Seen > 1)
+                {
+                    chosenFlags[slot.Second] = true;
+                }
             }
+        }
+        else
+        {
+            chosenFlags.Fill(true);
         }
 
         // Written in table order: the answer is a set, and reading the records in the order they sit in memory

@@ -7,8 +7,9 @@ namespace PeerManagement;
 /// The sybil rule of admission: another recent good peer in the same internal bucket (an IPv4 address, an IPv6
 /// /64) makes a peer bad; onion peers are refused once they are over half of all recent good peers and that half
 /// is at least 100. Checks of one bucket are serialised (<see cref="BucketLocks"/>) so that the rule has no race.
+/// The per-bucket part is <see cref="PeerManagementOptions.OneGoodPeerPerAddress"/>.
 /// </summary>
-internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider)
+internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, bool oneGoodPeerPerBucket = true)
 {
     /// <summary>Why <paramref name="host"/>, reached at <paramref name="address"/>, breaks the rule, or <see langword="null"/>.</summary>
     public string? Violation(PeerHost host, IPAddress? address, string bucket)
@@ -31,6 +32,11 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider)
             }
 
             return onion > good / 2 && good / 2 >= 100 ? "too many onion peers already" : null;
+        }
+
+        if (!oneGoodPeerPerBucket)
+        {
+            return null;
         }
 
         var ip = address ?? host.Address!;

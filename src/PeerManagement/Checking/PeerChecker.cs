@@ -24,7 +24,7 @@ internal sealed class PeerChecker(
     TimeProvider timeProvider,
     ILogger logger)
 {
-    private readonly BucketRule _bucketRule = new(table, timeProvider);
+    private readonly BucketRule _bucketRule = new(table, timeProvider, options.OneGoodPeerPerAddress);
     private readonly BucketLocks _bucketLocks = new();
 
     /// <summary>

@@ -158,6 +158,20 @@ public sealed class PeerManagementOptions
     [Range(1, 10000000)]
     public int MaxPeers { get; set; } = 10_000;
 
+    /// <summary>
+    /// The sybil rule of admission: a checked peer is bad when another recent good peer shares its internal bucket
+    /// (an IPv4 address, an IPv6 /64), so one machine counts once however many names point at it. Default: true.
+    /// Turning it off lets a few addresses fill the table with good names; the network simulator measures what it buys.
+    /// </summary>
+    public bool OneGoodPeerPerAddress { get; set; } = true;
+
+    /// <summary>
+    /// Whether a <c>server.peers.subscribe</c> answer names at most 2 peers per external bucket (IPv4 /16, IPv6
+    /// /56), so an operator with many addresses in few networks takes few places in it. Default: true. Turning it
+    /// off lists every good peer; the network simulator measures what it buys.
+    /// </summary>
+    public bool LimitAnswerPerNetwork { get; set; } = true;
+
     /// <summary>The pause map of <c>server.add_peer</c> holds at most this many buckets. Default: 10,000.</summary>
     [Range(1, 10000000)]
     public int MaxAddPeerPauseEntries { get; set; } = 10_000;

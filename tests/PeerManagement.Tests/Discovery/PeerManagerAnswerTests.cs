@@ -305,6 +305,26 @@ public class PeerManagerAnswerTests
     }
 
     [Fact]
+    public async Task With_the_answer_limit_per_network_off_every_good_peer_is_listed()
+    {
+        await using var h = new DiscoveryHarness(o => o.LimitAnswerPerNetwork = false);
+        for (var i = 0; i < 30; i++)
+        {
+            h.Table.TryAdd(new PeerRecord
+            {
+                Host = PeerHost.Parse($"p{i}.example.org"),
+                Ports = new PeerPorts(50001, 50002),
+                LastGood = h.Now,
+                IPAddress = IPAddress.Parse($"44.70.{i}.1"),
+            });
+        }
+
+        var answer = Array(await Call(h, "server.peers.subscribe", new JsonArray()))!;
+
+        answer.Should().HaveCount(30, "all 30 share one /16, which the default would cut to 2");
+    }
+
+    [Fact]
     public async Task Peers_subscribe_leaves_out_bad_stale_non_public_and_blacklisted_peers()
     {
         await using var h = new DiscoveryHarness(o => o.Identities.Clear());

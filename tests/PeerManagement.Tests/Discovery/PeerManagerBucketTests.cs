@@ -25,6 +25,27 @@ public class PeerManagerBucketTests
     }
 
     [Fact]
+    public async Task With_one_good_peer_per_address_off_every_name_of_one_address_becomes_good()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.OneGoodPeerPerAddress = false;
+        });
+        for (var i = 0; i < 10; i++)
+        {
+            var host = $"sybil{i}.example.org";
+            h.AddPeer(host, p => p.At("44.2.2.2"));
+            h.Options.SeedPeers.Add(host + " s t");
+        }
+
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Table.GetRecords().All(r => r.LastTry is not null) && h.Manager.Scheduler.RunningCount == 0);
+
+        h.Table.GetRecords().Should().HaveCount(10).And.OnlyContain(r => r.LastGood != null && !r.IsBad);
+    }
+
+    [Fact]
     public async Task Fifty_peers_of_one_ipv6_64_checked_at_once_give_exactly_one_good()
     {
         await using var h = new DiscoveryHarness(o => o.Identities.Clear());
