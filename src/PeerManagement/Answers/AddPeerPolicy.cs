@@ -65,7 +65,7 @@ internal sealed class AddPeerPolicy(
             return Reject(sourceText, host.Value, "the caller's address is not public");
         }
 
-        if (admission.IsFull)
+        if (admission.IsFull && admission.Eviction.Count == 0)
         {
             return Reject(sourceText, host.Value, "the peer table is full");
         }

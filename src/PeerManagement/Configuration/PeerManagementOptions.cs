@@ -151,8 +151,9 @@ public sealed class PeerManagementOptions
     public TimeSpan AddPeerBudgetInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// The table holds at most this many peers. When it is full, peers heard of from other nodes (their lists and
-    /// <c>server.add_peer</c>) are not added until dead ones are forgotten; seeds, our own identities and admin adds
+    /// The table holds at most this many peers. When it is full, a peer heard of from another node (its list,
+    /// <c>server.add_peer</c>) takes the place of the peer that turned bad longest ago; good peers and peers not
+    /// checked yet are never displaced, so with no bad peer it is not added. Seeds, our own identities and admin adds
     /// are always added. Default: 10,000.
     /// </summary>
     [Range(1, 10000000)]

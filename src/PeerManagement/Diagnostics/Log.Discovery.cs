@@ -95,6 +95,9 @@ internal static partial class Log
     [LoggerMessage(146, LogLevel.Warning, "Refused {Host}, given as {Source}: {Reason}")]
     public static partial void OperatorPeerRefused(ILogger logger, string host, string source, string reason);
 
+    [LoggerMessage(147, LogLevel.Debug, "Forgot bad peer {Host} to make room in the full table")]
+    public static partial void PeerEvicted(ILogger logger, string host);
+
     [LoggerMessage(400, LogLevel.Information, "Blacklist refreshed: {Count} entries ({Skipped} unreadable skipped)")]
     public static partial void BlacklistRefreshed(ILogger logger, int count, int skipped);
 

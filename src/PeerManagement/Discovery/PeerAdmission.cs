@@ -20,6 +20,9 @@ internal sealed class PeerAdmission(
 {
     private readonly HashSet<PeerHost> _operatorPeers = OperatorPeers(options);
 
+    /// <summary>The bad peers that may make room in a full table (the manager feeds it the table's changes).</summary>
+    public BadPeerEviction Eviction { get; } = new(table, scheduler, OperatorPeers(options), logger);
+
     /// <summary>
     /// Whether <paramref name="host"/> is one of the operator's peers — a configured seed or one of our own
     /// identities — which are never forgotten and are retried at least hourly.
@@ -108,9 +111,10 @@ internal sealed class PeerAdmission(
     /// <summary>Notes one acceptable candidate in the table and schedules or wakes it.</summary>
     public PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts)
     {
-        if (!IsTrustedSource(source) && IsFull && !table.HasMatch(candidate.Host))
+        if (!IsTrustedSource(source) && IsFull && !table.HasMatch(candidate.Host) && !Eviction.TryEvictOne())
         {
-            // Full: what strangers tell us waits until dead entries are forgotten; the operator's peers do not.
+            // Full of peers that are good or not checked yet: what strangers tell us waits until dead entries are
+            // forgotten or a check finds one bad; the operator's peers do not wait.
             Log.TableFull(logger, candidate.Host.Value, source, options.MaxPeers);
             return PeerNoteResult.TableFull;
         }

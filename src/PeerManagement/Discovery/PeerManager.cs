@@ -375,6 +375,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
     private void OnTableChanged(object? sender, PeerStatusChange change)
     {
+        _admission.Eviction.Observe(change);
         if (change.OldStatus == change.NewStatus || StatusChanged is not { } handler)
         {
             return;

@@ -16,8 +16,8 @@ public enum PeerNoteResult
     PortsChanged = 2,
 
     /// <summary>
-    /// The candidate is new, but the table already holds <see cref="PeerManagementOptions.MaxPeers"/> peers and the
-    /// candidate came from another node, not from the operator; it was not added.
+    /// The candidate is new, but the table already holds <see cref="PeerManagementOptions.MaxPeers"/> peers, none of
+    /// them bad, and the candidate came from another node, not from the operator; it was not added.
     /// </summary>
     TableFull = 3,
 }

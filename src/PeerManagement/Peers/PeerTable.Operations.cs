@@ -184,6 +184,25 @@ public sealed partial class PeerTable
         return true;
     }
 
+    /// <summary>Forgets a peer only if it is bad at this moment (checked under the table's lock).</summary>
+    /// <returns><see langword="true"/> when a bad entry was forgotten.</returns>
+    internal bool ForgetIfBad(PeerHost host, string reason)
+    {
+        var now = _timeProvider.GetUtcNow();
+        lock (_gate)
+        {
+            if (!_byHost.TryGetValue(host.Value, out var entry) || entry.Record.GetStatus(now, StaleAfter) != PeerStatus.Bad)
+            {
+                return false;
+            }
+
+            RemoveEntry(entry);
+        }
+
+        Raise(host, PeerStatus.Bad, null, reason, now, listingChanged: true);
+        return true;
+    }
+
     /// <summary>Replaces the record of a host with the result of <paramref name="update"/>, atomically (tests and tools).</summary>
     /// <exception cref="ArgumentException"><paramref name="update"/> returned a record of another host.</exception>
     internal PeerRecord? Update(PeerHost host, Func<PeerRecord, PeerRecord> update) => Apply(host, update, reason: null);

@@ -269,6 +269,25 @@ public class PeerManagerAnswerTests
     }
 
     [Fact]
+    public async Task A_full_table_with_a_bad_peer_takes_an_announcement_in_its_place()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeers = 3;
+        });
+        for (var i = 1; i <= 3; i++)
+        {
+            (await AddPeerAsync(h, $"44.{i}.0.1", $"44.{i}.0.1")).Should().BeTrue();
+        }
+
+        h.Table.Update(PeerHost.Parse("44.2.0.1"), r => r with { BadReason = "wrong genesis", LastTry = h.Now });
+
+        (await AddPeerAsync(h, "44.9.0.1", "44.9.0.1")).Should().BeTrue();
+        h.Table.GetRecords().Select(r => r.Host.Value).Should().BeEquivalentTo(["44.1.0.1", "44.3.0.1", "44.9.0.1"]);
+    }
+
+    [Fact]
     public async Task A_flood_of_adds_from_one_source_adds_at_most_one_per_pause()
     {
         await using var h = new DiscoveryHarness();

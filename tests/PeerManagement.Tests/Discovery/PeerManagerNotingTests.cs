@@ -141,6 +141,52 @@ public class PeerManagerNotingTests
     }
 
     [Fact]
+    public async Task A_full_table_makes_room_by_forgetting_the_peer_that_turned_bad_longest_ago_and_never_a_good_or_unchecked_one()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeers = 4;
+        });
+        h.Manager.NotePeers([Name("a.example.org s"), Name("b.example.org s"), Name("c.example.org s"), Name("g.example.org s")], "lister.example.org", checkPorts: false, capped: false)
+            .Should().Be(4);
+        MarkBad(h, "b.example.org");
+        MarkBad(h, "a.example.org");
+        h.Table.Update(PeerHost.Parse("g.example.org"), r => r with { LastGood = h.Now, LastTry = h.Now });
+
+        h.Manager.NotePeers([Name("d.example.org s")], "lister.example.org", checkPorts: false, capped: false).Should().Be(1);
+        h.Record("b.example.org").Should().BeNull("it turned bad first");
+        h.Record("a.example.org").Should().NotBeNull();
+        h.Manager.NotePeers([Name("e.example.org s")], "lister.example.org", checkPorts: false, capped: false).Should().Be(1);
+        h.Record("a.example.org").Should().BeNull();
+
+        h.Manager.NotePeers([Name("f.example.org s")], "lister.example.org", checkPorts: false, capped: false)
+            .Should().Be(0, "what is left is good (g) or not checked yet (c, d, e): a stranger's peer does not displace them");
+        h.Table.GetRecords().Select(r => r.Host.Value).Should().BeEquivalentTo(["c.example.org", "d.example.org", "e.example.org", "g.example.org"]);
+        h.Due("b.example.org").Should().BeNull("an evicted peer is not checked again");
+    }
+
+    [Fact]
+    public async Task A_bad_seed_is_never_evicted_from_a_full_table()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.SeedPeers.Add("seed.example.org s t");
+            o.MaxPeers = 2;
+        });
+        await h.Manager.AddPeerAsync("seed.example.org s t", DiscoveryHarness.Token);
+        h.Manager.NotePeers([Name("a.example.org s")], "lister.example.org", checkPorts: false, capped: false).Should().Be(1);
+        MarkBad(h, "seed.example.org");
+
+        h.Manager.NotePeers([Name("b.example.org s")], "lister.example.org", checkPorts: false, capped: false).Should().Be(0);
+        h.Record("seed.example.org").Should().NotBeNull();
+    }
+
+    private static void MarkBad(DiscoveryHarness h, string host)
+        => h.Table.Update(PeerHost.Parse(host), r => r with { BadReason = "wrong genesis", LastTry = h.Now });
+
+    [Fact]
     public async Task Known_peers_match_by_host_and_by_address()
     {
         await using var h = new DiscoveryHarness();
