@@ -1,5 +1,6 @@
 using System.Net;
 using PeerManagement.TestUtilities.Electrum;
+using PeerManagement.TestUtilities.Rpc;
 
 namespace PeerManagement.Tests.Rpc;
 
@@ -101,28 +102,7 @@ public class IJsonRpcSessionTests
 
     [Fact]
     public async Task Concurrent_first_uses_of_the_state_create_one_instance()
-    {
-        IJsonRpcSession session = FakeJsonRpcSession.Incoming(new IPEndPoint(IPAddress.Loopback, 1));
-        var created = 0;
-        using var start = new ManualResetEventSlim();
-
-        var callers = Enumerable.Range(0, 16).Select(_ => Task.Run(
-            () =>
-            {
-                start.Wait(Token);
-                return session.GetOrAddState(() =>
-                {
-                    Interlocked.Increment(ref created);
-                    return new Tally();
-                });
-            },
-            Token)).ToArray();
-        start.Set();
-        var seen = await Task.WhenAll(callers).WaitAsync(Bound, Token);
-
-        created.Should().Be(1);
-        seen.Distinct().Should().ContainSingle();
-    }
+        => await SessionStateContract.FirstUsesAtOnceCreateOneInstanceAsync(FakeJsonRpcSession.Incoming(new IPEndPoint(IPAddress.Loopback, 1)), Token);
 
     [Fact]
     public void A_state_factory_that_returns_null_is_refused()

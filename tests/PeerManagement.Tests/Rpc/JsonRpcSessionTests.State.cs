@@ -1,3 +1,5 @@
+using PeerManagement.TestUtilities.Rpc;
+
 namespace PeerManagement.Tests.Rpc;
 
 /// <summary>The session's own implementations of the contract's typed state and batch checks.</summary>
@@ -25,24 +27,7 @@ public partial class JsonRpcSessionTests
         await using (client)
         await using (server)
         {
-            var created = 0;
-            using var start = new ManualResetEventSlim();
-            var callers = Enumerable.Range(0, 16).Select(_ => Task.Run(
-                () =>
-                {
-                    start.Wait(Token);
-                    return server.GetOrAddState(() =>
-                    {
-                        Interlocked.Increment(ref created);
-                        return new Counter();
-                    });
-                },
-                Token)).ToArray();
-            start.Set();
-            var seen = await Task.WhenAll(callers).WaitAsync(Bound, Token);
-
-            created.Should().Be(1);
-            seen.Distinct().Should().ContainSingle();
+            await SessionStateContract.FirstUsesAtOnceCreateOneInstanceAsync(server, Token);
         }
     }
 
