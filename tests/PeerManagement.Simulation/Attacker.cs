@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace PeerManagement.Simulation;
 
 /// <summary>
-/// The attacker: many host names on few addresses (by default 50 addresses in 3 /16s), each a server that passes
-/// every check and lists only the attacker's hosts, pushed into the honest nodes by <c>server.add_peer</c>.
+/// The attacker: many host names on few addresses (50 addresses in 3 /16s, a TLS key per address; or, as one operator
+/// spreading out, each address in its own /16, all presenting one key), each a server that passes every check and
+/// lists only the attacker's hosts, pushed into the honest nodes by <c>server.add_peer</c>.
 /// </summary>
 internal sealed class Attacker
 {
@@ -14,14 +15,18 @@ internal sealed class Attacker
     private readonly List<(string Host, IPAddress Address)> _hosts = [];
     private readonly List<SybilOperator> _operators = [];
 
-    public Attacker(Simulation simulation, int hostCount, int addressCount, int seed)
+    public Attacker(Simulation simulation, int hostCount, int addressCount, int seed, bool oneOperator = false)
     {
         _random = new Random(seed);
         for (var i = 0; i < addressCount; i++)
         {
-            // 3 /16s, one /24 per address: the most add_peer announcements its addresses can make.
-            var address = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"190.{10 + i % 3 * 10}.{i}.7"));
-            var server = new SybilOperator(address, this);
+            // 3 /16s, one /24 per address: the most add_peer announcements its addresses can make. One operator:
+            // one /16 per address (first octets 150–199), past every per-network rule, but one key.
+            var address = IPAddress.Parse(oneOperator
+                ? string.Create(CultureInfo.InvariantCulture, $"{150 + i % 50}.{i / 50 + 1}.0.7")
+                : string.Create(CultureInfo.InvariantCulture, $"190.{10 + i % 3 * 10}.{i}.7"));
+            var key = oneOperator ? SybilOperator.Key : string.Create(CultureInfo.InvariantCulture, $"5B1A{i + 1:X12}").PadRight(64, '0');
+            var server = new SybilOperator(address, this) { ServerKey = key };
             _operators.Add(server);
             simulation.Network.Listen(server);
         }

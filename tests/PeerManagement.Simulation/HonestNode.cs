@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ internal sealed class HonestNode : SimulatedServer, IAsyncDisposable
     public HonestNode(int index, string host, IPAddress address, IEnumerable<string> seeds, Simulation simulation, Action<PeerManagementOptions> configure)
         : base(address)
     {
+        ServerKey = string.Create(CultureInfo.InvariantCulture, $"{index + 1:X16}").PadRight(64, '0');
         Index = index;
         _chain = simulation.Chain;
         Host = host;

@@ -17,12 +17,15 @@ internal enum ScenarioKind
 
     /// <summary>The attacker announces its hosts to one victim, as often as the victim lets it.</summary>
     Eclipse,
+
+    /// <summary>One operator (one TLS key) behind 10× the honest host names on 200 addresses, each in its own /16.</summary>
+    Operator,
 }
 
 /// <summary>What a run is: the scenario, the network's size, how long, and the seed.</summary>
 internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null, string? PlotPath = null)
 {
-    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>answer-limit</c>.</summary>
+    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>network-cap</c>, <c>answer-limit</c>, <c>operator-cap</c>, <c>operator-limit</c>.</summary>
     public IReadOnlyList<string> Off { get; init; } = [];
 
     /// <summary>The nodes' options with the defences switched off.</summary>
@@ -30,10 +33,31 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
     {
         options.OneGoodPeerPerAddress = !Off.Contains("bucket-rule");
         options.LimitAnswerPerNetwork = !Off.Contains("answer-limit");
+        options.LimitAnswerPerOperator = !Off.Contains("operator-limit");
+        if (Off.Contains("operator-cap"))
+        {
+            options.MaxGoodPeersPerOperator = 0;
+        }
+
+        if (Off.Contains("network-cap"))
+        {
+            options.MaxGoodPeersPerNetwork = 0;
+        }
+
+        if (MaxPeers is { } maxPeers)
+        {
+            options.MaxPeers = maxPeers;
+        }
     }
+
+    /// <summary>Each node's table size (<c>--max-peers</c>); the library's default when absent.</summary>
+    public int? MaxPeers { get; init; }
 
     /// <summary>Managed memory in use before the run, to measure what the nodes hold.</summary>
     public long MemoryBaseline { get; init; }
+
+    /// <summary>What <c>--off</c> accepts.</summary>
+    public static readonly IReadOnlyList<string> Defences = ["bucket-rule", "network-cap", "operator-cap", "answer-limit", "operator-limit"];
 
     public static ScenarioSettings Parse(string[] args)
     {
@@ -41,6 +65,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
         int nodes = 200, hours = 6, seed = 1;
         string? json = null, plot = null;
         string[] off = [];
+        int? maxPeers = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = args[i + 1];
@@ -50,6 +75,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
                 case "--nodes": nodes = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--hours": hours = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--max-peers": maxPeers = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--json": json = value; break;
                 case "--plot": plot = value; break;
                 case "--off": off = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
@@ -67,15 +93,16 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
             throw new ArgumentException("a run needs at least 2 nodes and 1 hour");
         }
 
-        if (off.Except(["bucket-rule", "answer-limit"]).FirstOrDefault() is { } unknown)
+        if (off.Except(Defences).FirstOrDefault() is { } unknown)
         {
-            throw new ArgumentException($"unknown defence {unknown} (bucket-rule, answer-limit)");
+            throw new ArgumentException($"unknown defence {unknown} ({string.Join(", ", Defences)})");
         }
 
-        return new ScenarioSettings(kind, nodes, hours, seed, json, plot) { Off = off };
+        return new ScenarioSettings(kind, nodes, hours, seed, json, plot) { Off = off, MaxPeers = maxPeers };
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"scenario {Kind}, {Nodes} honest nodes, {Hours} h, seed {Seed}")
+        + (MaxPeers is { } maxPeers ? string.Create(CultureInfo.InvariantCulture, $", tables of {maxPeers}") : "")
         + (Off.Count > 0 ? ", off: " + string.Join(", ", Off) : "");
 }
 
@@ -96,6 +123,10 @@ internal static class Scenario
         if (settings.Kind is ScenarioKind.Sybil or ScenarioKind.Eclipse)
         {
             simulation.Attacker = new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 50, seed: settings.Seed + 7);
+        }
+        else if (settings.Kind == ScenarioKind.Operator)
+        {
+            simulation.Attacker = new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 200, seed: settings.Seed + 7, oneOperator: true);
         }
 
         var victim = simulation.LiveNodes[0];

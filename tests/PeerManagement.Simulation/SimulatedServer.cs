@@ -13,6 +13,9 @@ internal abstract class SimulatedServer(IPAddress address)
     /// <summary>Whether it accepts connections (a node that left does not).</summary>
     public bool IsUp { get; set; } = true;
 
+    /// <summary>The TLS public key (SHA-256 hex) its connections present: one per operator.</summary>
+    public string? ServerKey { get; init; }
+
     /// <summary>Requests it answered.</summary>
     public long RequestsAnswered { get; set; }
 

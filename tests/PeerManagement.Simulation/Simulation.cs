@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 
 namespace PeerManagement.Simulation;
 
@@ -28,7 +27,7 @@ internal sealed class Simulation : IAsyncDisposable
 
     public Random Random { get; }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    public SimulatedClock Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     public SimulatedNetwork Network { get; } = new();
 

@@ -10,6 +10,9 @@ namespace PeerManagement.Simulation;
 /// </summary>
 internal sealed class SybilOperator(IPAddress address, Attacker attacker) : SimulatedServer(address)
 {
+    /// <summary>The one TLS key behind every address of the attacker when it runs as one operator.</summary>
+    public const string Key = "5B1A5B1A5B1A5B1A000000000000000000000000000000000000000000000000";
+
     public override ValueTask<JsonElement> AnswerAsync(string host, string method, JsonElement parameters, IJsonRpcSession caller, CancellationToken cancellationToken)
     {
         if (ChainAnswer(method, parameters, attacker.Chain) is { } chainAnswer)

@@ -27,6 +27,13 @@ public sealed class PeerConnection : IAsyncDisposable
     /// <summary><see langword="true"/> when the connection goes through a proxy.</summary>
     public bool ViaProxy { get; }
 
+    /// <summary>
+    /// The SHA-256 of the public key (DER SubjectPublicKeyInfo) the peer presented over TLS, as upper-case hex — the
+    /// form certificate pins take — or <see langword="null"/> over plain TCP. Hosts presenting one key are one
+    /// operator (<see cref="PeerRecord.ServerKeyId"/>).
+    /// </summary>
+    public string? ServerKey { get; init; }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => Stream.DisposeAsync();
 }

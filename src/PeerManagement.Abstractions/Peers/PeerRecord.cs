@@ -49,6 +49,13 @@ public sealed record PeerRecord
     /// <summary>The IP address we last connected to (never set for onion peers).</summary>
     public IPAddress? IPAddress { get; init; }
 
+    /// <summary>
+    /// Who operates the peer, as far as TLS tells: the first 8 bytes of the SHA-256 of the public key it presented at
+    /// its last good check (<see cref="PeerConnection.ServerKey"/>), or 0 when unknown — plain TCP, or not checked over
+    /// TLS since the table was loaded. Hosts with one key count as one operator in answers. Not stored.
+    /// </summary>
+    public long ServerKeyId { get; init; }
+
     // Kept as UTC ticks (0 = never): a nullable DateTimeOffset is three times the size, and a table holds
     // 100,000 of these.
     private readonly long _lastGoodTicks;

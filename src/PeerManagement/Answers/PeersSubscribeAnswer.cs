@@ -38,6 +38,7 @@ internal sealed class PeersSubscribeAnswer(
     private readonly Stack<PeersAnswerBuffer> _spare = new();
     private readonly List<PeerRecord> _onion = [];
     private readonly Dictionary<NetworkPrefix, BucketPick> _perBucket = [];
+    private readonly HashSet<long> _operators = [];
     private readonly PeersAnswerText _text = new();
     private PeerRecord[] _records = [];
     private PeerRecord[] _clearnet = [];
@@ -188,6 +189,7 @@ internal sealed class PeersSubscribeAnswer(
         var clearnet = 0;
         _onion.Clear();
         _perBucket.Clear();
+        _operators.Clear();
         foreach (var record in records)
         {
             if (record.GetStatus(now, staleAfter) != PeerStatus.Good)
@@ -209,6 +211,12 @@ internal sealed class PeersSubscribeAnswer(
             }
 
             if ((!record.Host.IsPublic && !options.AllowNonPublicPeers) || (checkBlacklist && blacklist.IsBlacklisted(record.Host, record.IPAddress, now)))
+            {
+                continue;
+            }
+
+            // One peer per operator (TLS key), the first in table order.
+            if (record.ServerKeyId != 0 && options.LimitAnswerPerOperator && !_operators.Add(record.ServerKeyId))
             {
                 continue;
             }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +25,7 @@ internal sealed class PeerChecker(
     TimeProvider timeProvider,
     ILogger logger)
 {
-    private readonly BucketRule _bucketRule = new(table, timeProvider, options.OneGoodPeerPerAddress);
+    private readonly BucketRule _bucketRule = new(table, timeProvider, options.OneGoodPeerPerAddress, options.MaxGoodPeersPerNetwork, options.MaxGoodPeersPerOperator);
     private readonly BucketLocks _bucketLocks = new();
 
     /// <summary>
@@ -255,11 +256,12 @@ internal sealed class PeerChecker(
             // peers share one bucket whose rule is a ratio, not a single seat: they are not serialised, or every
             // slow Tor check would wait for the one before it.
             var bucket = PeerBuckets.GetInternalBucket(host, address);
+            var serverKeyId = ServerKeyIdOf(connection.ServerKey);
             var serialise = bucket is not null && !host.IsOnion;
             PeerVerificationResult result;
             using (serialise ? await _bucketLocks.AcquireAsync(bucket!, cancellationToken).ConfigureAwait(false) : default)
             {
-                if (bucket is not null && _bucketRule.Violation(host, address, bucket) is { } violation)
+                if (bucket is not null && _bucketRule.Violation(host, address, bucket, serverKeyId) is { } violation)
                 {
                     return PeerVerificationResult.Bad(violation);
                 }
@@ -271,7 +273,7 @@ internal sealed class PeerChecker(
                     return result;
                 }
 
-                CommitGood(host, address, result.Features!, startTime);
+                CommitGood(host, address, result.Features!, startTime, serverKeyId);
             }
 
             // 6. Note what it reported, and announce ourselves when it does not list us.
@@ -282,9 +284,13 @@ internal sealed class PeerChecker(
     }
 
     /// <summary>Records a success; drops the extra IP-literal entries reached at its address; its other host names take its features.</summary>
-    private void CommitGood(PeerHost host, IPAddress? address, PeerFeatures features, DateTimeOffset startTime)
+    // The first 8 bytes of the key's SHA-256 (its hex text): enough to tell operators apart, and 8 bytes per entry.
+    private static long ServerKeyIdOf(string? serverKey)
+        => serverKey is { Length: >= 16 } && long.TryParse(serverKey.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id) ? id : 0;
+
+    private void CommitGood(PeerHost host, IPAddress? address, PeerFeatures features, DateTimeOffset startTime, long serverKeyId)
     {
-        table.RecordGood(host, features, startTime);
+        table.RecordGood(host, features, startTime, serverKeyId);
         if (address is not null)
         {
             // Several entries reached at this address: the extra IP-literal ones are duplicates of this peer.

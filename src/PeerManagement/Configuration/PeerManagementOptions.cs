@@ -167,11 +167,38 @@ public sealed class PeerManagementOptions
     public bool OneGoodPeerPerAddress { get; set; } = true;
 
     /// <summary>
+    /// The sybil rule of admission per network: a checked peer is bad when its external network (IPv4 /16, IPv6 /56)
+    /// already holds this many other recent good peers, so an operator with many addresses in few networks holds few
+    /// places in the table; 0 switches the rule off. Addresses that are not public (loopback, private networks) are
+    /// not counted: a lab or a LAN is the operator's own. It never displaces a good peer: the newcomer is the one refused.
+    /// Checks running at the same time in one network can each pass it, so it may be exceeded by at most
+    /// <see cref="MaxConcurrentChecks"/>. Default: 8 (answers name at most 2 per network anyway).
+    /// </summary>
+    [Range(0, 10000000)]
+    public int MaxGoodPeersPerNetwork { get; set; } = 8;
+
+    /// <summary>
+    /// The sybil rule of admission per operator: a peer checked over TLS is bad when this many other recent good
+    /// peers presented the same public key (<see cref="PeerRecord.ServerKeyId"/>); 0 switches the rule off. Like the
+    /// per-network rule it never displaces a good peer, and checks running at the same time may each pass it.
+    /// Default: 8. Answers name one peer per key anyway (<see cref="LimitAnswerPerOperator"/>).
+    /// </summary>
+    [Range(0, 10000000)]
+    public int MaxGoodPeersPerOperator { get; set; } = 8;
+
+    /// <summary>
     /// Whether a <c>server.peers.subscribe</c> answer names at most 2 peers per external bucket (IPv4 /16, IPv6
     /// /56), so an operator with many addresses in few networks takes few places in it. Default: true. Turning it
     /// off lists every good peer; the network simulator measures what it buys.
     /// </summary>
     public bool LimitAnswerPerNetwork { get; set; } = true;
+
+    /// <summary>
+    /// Whether a <c>server.peers.subscribe</c> answer names at most one of the peers that presented one TLS public
+    /// key at their last check (<see cref="PeerRecord.ServerKeyId"/>), so an operator with many hosts on many
+    /// networks still counts once. Default: true. Peers checked over plain TCP carry no key and are not affected.
+    /// </summary>
+    public bool LimitAnswerPerOperator { get; set; } = true;
 
     /// <summary>The pause map of <c>server.add_peer</c> holds at most this many buckets. Default: 10,000.</summary>
     [Range(1, 10000000)]

@@ -89,13 +89,16 @@ public sealed class TcpPeerConnector : IPeerConnector
                 (stream, remote) = await ConnectDirectAsync(endpoint, options, linked.Token).ConfigureAwait(false);
             }
 
+            string? serverKey = null;
             if (endpoint.Transport == PeerTransport.Ssl)
             {
-                stream = await AuthenticateAsync(stream, endpoint, options, linked.Token).ConfigureAwait(false);
+                var ssl = await AuthenticateAsync(stream, endpoint, options, linked.Token).ConfigureAwait(false);
+                stream = ssl;
+                serverKey = ssl.RemoteCertificate is { } presented ? ServerKeyOf(presented) : null;
             }
 
             Log.Connected(_logger, endpoint, remote?.ToString() ?? "proxy", _timeProvider.GetElapsedTime(started).TotalMilliseconds);
-            return new PeerConnection(stream, remote, useProxy);
+            return new PeerConnection(stream, remote, useProxy) { ServerKey = serverKey };
         }
         catch (Exception ex)
         {
@@ -216,7 +219,18 @@ public sealed class TcpPeerConnector : IPeerConnector
         throw new PeerConnectionException($"Connecting to {endpoint} is refused: {reason}.");
     }
 
-    private async ValueTask<Stream> AuthenticateAsync(Stream stream, PeerEndpoint endpoint, PeerConnectorOptions options, CancellationToken cancellationToken)
+    private static string ServerKeyOf(X509Certificate certificate)
+    {
+        if (certificate is X509Certificate2 presented)
+        {
+            return CertificatePins.GetPublicKeySha256(presented);
+        }
+
+        using var loaded = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return CertificatePins.GetPublicKeySha256(loaded);
+    }
+
+    private async ValueTask<SslStream> AuthenticateAsync(Stream stream, PeerEndpoint endpoint, PeerConnectorOptions options, CancellationToken cancellationToken)
     {
         var pins = PinsFor(endpoint.Host, options);
         string? mismatch = null;

@@ -35,9 +35,10 @@ public sealed partial class PeerTable
         }
     }
 
-    /// <summary>Whether the two records of one host are listed alike to others (address, ports, version, pruning).</summary>
+    /// <summary>Whether the two records of one host are listed alike to others (address, operator, ports, version, pruning).</summary>
     internal static bool SameListing(PeerRecord old, PeerRecord updated)
         => Equals(old.IPAddress, updated.IPAddress)
+            && old.ServerKeyId == updated.ServerKeyId
             && old.Ports == updated.Ports
             && (old.Features?.ProtocolMax ?? old.Version) == (updated.Features?.ProtocolMax ?? updated.Version)
             && (old.Features?.Pruning ?? old.Pruning) == (updated.Features?.Pruning ?? updated.Pruning);

@@ -94,7 +94,7 @@ public sealed partial class PeerTable
     /// <see cref="PeerSources.Peer"/>, no bad mark, and the peer's features (with the ports they list for its host).
     /// </summary>
     /// <returns>The new record, or <see langword="null"/> when the table has no entry for the host.</returns>
-    internal PeerRecord? RecordGood(PeerHost host, PeerFeatures features, DateTimeOffset triedAt)
+    internal PeerRecord? RecordGood(PeerHost host, PeerFeatures features, DateTimeOffset triedAt, long serverKeyId = 0)
     {
         ArgumentNullException.ThrowIfNull(features);
         var now = _timeProvider.GetUtcNow();
@@ -112,6 +112,7 @@ public sealed partial class PeerTable
                 Ports = ports ?? r.Ports,
                 Version = features.ProtocolMax ?? r.Version,
                 Pruning = features.Pruning,
+                ServerKeyId = serverKeyId,
             },
             reason: null);
     }

@@ -44,7 +44,7 @@ public sealed class InMemoryPeerNetwork : IPeerConnector, IJsonRpcSessionFactory
             throw new PeerConnectionException($"connection to {endpoint} refused");
         }
 
-        return ValueTask.FromResult(new PeerConnection(new PeerStream(peer), useProxy ? null : peer.Address, useProxy));
+        return ValueTask.FromResult(new PeerConnection(new PeerStream(peer), useProxy ? null : peer.Address, useProxy) { ServerKey = peer.ServerKey });
     }
 
     public IJsonRpcSession Create(Stream stream, JsonRpcSessionSettings settings)

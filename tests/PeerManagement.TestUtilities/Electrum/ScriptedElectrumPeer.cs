@@ -26,6 +26,9 @@ public sealed class ScriptedElectrumPeer
     /// <summary>The address a direct connection reports.</summary>
     public IPAddress? Address { get; set; }
 
+    /// <summary>The TLS public key (SHA-256 hex) a connection reports, as a TLS handshake would.</summary>
+    public string? ServerKey { get; set; }
+
     public ConcurrentDictionary<string, ScriptedAnswer> Answers { get; }
 
     /// <summary>The ports that accept connections; <see langword="null"/> for all.</summary>

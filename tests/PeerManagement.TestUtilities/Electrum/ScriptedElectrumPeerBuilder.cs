@@ -23,6 +23,7 @@ public sealed class ScriptedElectrumPeerBuilder
     private HashSet<int>? _reachablePorts;
     private bool _reachable = true;
     private readonly Dictionary<string, (int? Tcp, int? Ssl)> _extraHosts = [];
+    private string? _serverKey;
 
     public ScriptedElectrumPeerBuilder(string host, FakeChainView chain)
     {
@@ -36,6 +37,12 @@ public sealed class ScriptedElectrumPeerBuilder
     public ScriptedElectrumPeerBuilder At(string address)
     {
         _address = IPAddress.Parse(address);
+        return this;
+    }
+
+    public ScriptedElectrumPeerBuilder PresentingKey(string serverKey)
+    {
+        _serverKey = serverKey;
         return this;
     }
 
@@ -127,7 +134,7 @@ public sealed class ScriptedElectrumPeerBuilder
             answers[method] = answer;
         }
 
-        return new ScriptedElectrumPeer(_host, _address, answers, _reachablePorts, _reachable);
+        return new ScriptedElectrumPeer(_host, _address, answers, _reachablePorts, _reachable) { ServerKey = _serverKey };
     }
 
     private JsonObject Features()

@@ -178,6 +178,50 @@ public sealed class PeersSubscribeAnswerTests
         element.GetRawText().Should().Be("""[["44.1.0.1","good.example.org",["s","t"]]]""");
     }
 
+    [Fact]
+    public async Task Hosts_that_presented_one_TLS_key_take_one_place_in_the_answer()
+    {
+        await using var h = NewHarness();
+        await using var off = NewHarness(o => o.LimitAnswerPerOperator = false);
+        foreach (var harness in (DiscoveryHarness[])[h, off])
+        {
+            AddGood(harness, "a.operator.example", "44.1.0.1", serverKeyId: 42);
+            AddGood(harness, "b.operator.example", "44.2.0.1", serverKeyId: 42);
+            AddGood(harness, "c.operator.example", "44.3.0.1", serverKeyId: 42);
+            AddGood(harness, "other.example.org", "44.4.0.1", serverKeyId: 7);
+            AddGood(harness, "plain.example.org", "44.5.0.1");
+        }
+
+        var hosts = Hosts(Ask(h)).ToList();
+        hosts.Should().HaveCount(3).And.Contain(["other.example.org", "plain.example.org"]);
+        hosts.Count(host => host.EndsWith(".operator.example", StringComparison.Ordinal)).Should().Be(1);
+        Hosts(Ask(off)).Should().HaveCount(5, "with the rule off every good peer is listed");
+    }
+
+    [Fact]
+    public async Task A_good_peer_rechecked_under_another_key_is_in_the_next_answer()
+    {
+        await using var h = NewHarness();
+        AddGood(h, "a.operator.example", "44.1.0.1", serverKeyId: 42);
+        AddGood(h, "b.operator.example", "44.2.0.1", serverKeyId: 42);
+        Hosts(Ask(h)).Should().HaveCount(1);
+
+        h.Table.RecordGood(Host("b.operator.example"), new PeerFeatures(), triedAt: h.Now, serverKeyId: 43);
+
+        Hosts(Ask(h)).Should().BeEquivalentTo(["a.operator.example", "b.operator.example"]);
+    }
+
+    [Fact]
+    public async Task A_check_over_TLS_records_who_operates_the_peer()
+    {
+        await using var h = NewHarness();
+        h.AddKnownPeer("tls.example.org", p => p.At("44.6.0.1").PresentingKey("00000000000000FF" + new string('A', 48)));
+
+        (await h.CheckAsync("tls.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good);
+
+        h.Record("tls.example.org")!.ServerKeyId.Should().Be(0xFF);
+    }
+
     private static DiscoveryHarness NewHarness(Action<PeerManagementOptions>? configure = null)
         => new(o =>
         {
@@ -188,10 +232,11 @@ public sealed class PeersSubscribeAnswerTests
 
     private static PeerHost Host(string host) => PeerHost.Parse(host);
 
-    private static void AddGood(DiscoveryHarness h, string host, string address, DateTimeOffset? lastGood = null)
+    private static void AddGood(DiscoveryHarness h, string host, string address, DateTimeOffset? lastGood = null, long serverKeyId = 0)
         => h.Table.TryAdd(new PeerRecord
         {
             Host = Host(host),
+            ServerKeyId = serverKeyId,
             Ports = new PeerPorts(50001, 50002),
             LastGood = lastGood ?? h.Now,
             IPAddress = IPAddress.Parse(address),

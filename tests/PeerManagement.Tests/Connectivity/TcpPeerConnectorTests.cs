@@ -135,6 +135,20 @@ public class TcpPeerConnectorTests
     }
 
     [Fact]
+    public async Task A_TLS_connection_reports_the_public_key_the_peer_presented_and_plain_TCP_none()
+    {
+        using var certificate = TestCertificates.Create();
+        await using var tls = new LoopbackServer(certificate: certificate);
+        await using var plain = new LoopbackServer();
+
+        await using var overTls = await Connector().ConnectAsync(Endpoint("127.0.0.1", tls.Port, PeerTransport.Ssl), useProxy: false, Token);
+        await using var overTcp = await Connector().ConnectAsync(Endpoint("127.0.0.1", plain.Port, PeerTransport.Tcp), useProxy: false, Token);
+
+        overTls.ServerKey.Should().Be(CertificatePins.GetPublicKeySha256(certificate));
+        overTcp.ServerKey.Should().BeNull();
+    }
+
+    [Fact]
     public async Task TLS_with_a_pin_accepts_the_pinned_certificate()
     {
         using var certificate = TestCertificates.Create();

@@ -31,6 +31,7 @@ public class PeerManagerBucketTests
         {
             o.Identities.Clear();
             o.OneGoodPeerPerAddress = false;
+            o.MaxGoodPeersPerNetwork = 0; // one address is also one /16
         });
         for (var i = 0; i < 10; i++)
         {
@@ -108,6 +109,81 @@ public class PeerManagerBucketTests
         h.AddKnownPeer(candidate);
 
         (await h.CheckAsync(candidate)).Outcome.Should().Be(PeerCheckOutcome.Good, "150 of 160 is over half, but half is 80: up to 100 is fine");
+    }
+
+    [Fact]
+    public async Task A_public_16_holds_at_most_MaxGoodPeersPerNetwork_good_peers_and_the_newcomers_are_the_ones_refused()
+    {
+        await using var h = new DiscoveryHarness(o => o.MaxGoodPeersPerNetwork = 3);
+        for (var i = 0; i < 5; i++)
+        {
+            h.AddKnownPeer($"n{i}.example.org", p => p.At($"44.2.{i}.1"));
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await h.CheckAsync($"n{i}.example.org");
+        }
+
+        Enumerable.Range(0, 5).Select(i => h.Record($"n{i}.example.org")!.IsBad).Should().Equal(false, false, false, true, true);
+        h.Record("n4.example.org")!.BadReason.Should().Be("too many good peers in network 44.2.0.0/16");
+
+        // A good peer's recheck does not count itself, so the three keep their places.
+        (await h.CheckAsync("n0.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good);
+    }
+
+    [Fact]
+    public async Task Hosts_presenting_one_TLS_key_hold_at_most_MaxGoodPeersPerOperator_good_places()
+    {
+        const string Key = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+        await using var h = new DiscoveryHarness(o => o.MaxGoodPeersPerOperator = 2);
+        for (var i = 0; i < 4; i++)
+        {
+            h.AddKnownPeer($"n{i}.example.org", p => p.At($"{44 + i}.2.0.1").PresentingKey(Key));
+        }
+
+        h.AddKnownPeer("other.example.org", p => p.At("49.2.0.1").PresentingKey("F" + Key[1..]));
+        h.AddKnownPeer("plain.example.org", p => p.At("50.2.0.1"));
+        foreach (var host in (string[])["n0", "n1", "n2", "n3", "other", "plain"])
+        {
+            await h.CheckAsync(host + ".example.org");
+        }
+
+        Enumerable.Range(0, 4).Select(i => h.Record($"n{i}.example.org")!.IsBad).Should().Equal(false, false, true, true);
+        h.Record("n3.example.org")!.BadReason.Should().Be("too many good peers of one operator (TLS key)");
+        h.Record("other.example.org")!.IsBad.Should().BeFalse("another key is another operator");
+        h.Record("plain.example.org")!.IsBad.Should().BeFalse("a peer without TLS has no key to count");
+        (await h.CheckAsync("n0.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good, "a recheck does not count itself");
+    }
+
+    [Fact]
+    public async Task The_network_cap_counts_only_good_peers_of_the_same_16()
+    {
+        await using var h = new DiscoveryHarness(o => o.MaxGoodPeersPerNetwork = 1);
+        h.AddKnownPeer("stale.example.org", p => p.At("44.3.0.1").Unreachable(), r => r with { LastGood = h.Now - TimeSpan.FromHours(4), IPAddress = IPAddress.Parse("44.3.0.1") });
+        h.AddKnownPeer("next.example.org", p => p.At("44.4.0.1"));
+        h.AddKnownPeer("new.example.org", p => p.At("44.3.9.9"));
+
+        (await h.CheckAsync("next.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good, "44.4.0.0/16 is another network");
+        (await h.CheckAsync("new.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good, "the only other peer of 44.3.0.0/16 is stale");
+    }
+
+    [Fact]
+    public async Task With_the_network_cap_off_or_on_a_private_network_every_address_of_one_16_can_be_good()
+    {
+        await using var off = new DiscoveryHarness(o => o.MaxGoodPeersPerNetwork = 0);
+        await using var lan = new DiscoveryHarness(o => { o.MaxGoodPeersPerNetwork = 1; o.AllowNonPublicPeers = true; });
+        for (var i = 0; i < 4; i++)
+        {
+            off.AddKnownPeer($"n{i}.example.org", p => p.At($"44.2.{i}.1"));
+            lan.AddKnownPeer($"n{i}.example.org", p => p.At($"10.2.{i}.1"));
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            (await off.CheckAsync($"n{i}.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good);
+            (await lan.CheckAsync($"n{i}.example.org")).Outcome.Should().Be(PeerCheckOutcome.Good, "a private network is the operator's own");
+        }
     }
 
     private static void AddGood(DiscoveryHarness h, int clearnet, int onion)
