@@ -41,14 +41,43 @@ public class ScenarioTests
     }
 
     [Fact]
-    public async Task Without_the_bucket_rule_and_the_answer_limit_the_same_flood_takes_nine_tenths_of_every_answer()
+    public async Task Without_the_address_and_network_rules_and_the_answer_limit_the_same_flood_takes_nine_tenths_of_every_answer()
     {
         var (_, figures) = await Simulator.RunAsync(
-            "--scenario", "sybil", "--nodes", "30", "--hours", "2", "--seed", "5", "--off", "bucket-rule,answer-limit");
+            "--scenario", "sybil", "--nodes", "30", "--hours", "2", "--seed", "5", "--off", "bucket-rule,network-cap,answer-limit");
 
         var last = figures.GetProperty("Hours").EnumerateArray().Last();
         last.GetProperty("MinGoodHonest").GetDouble().Should().BeLessThan(0.2, "every name of the attacker's 50 addresses becomes good");
         last.GetProperty("MinAnswerHonest").GetDouble().Should().BeLessThan(0.2, "with the defences on the same run keeps over 80 %");
+    }
+
+    [Fact]
+    public async Task A_sybil_flood_against_a_thousand_nodes_leaves_nine_tenths_of_every_answer_honest_and_every_table_bounded()
+    {
+        var (_, figures) = await Simulator.RunAsync("--scenario", "sybil", "--nodes", "1000", "--hours", "1", "--seed", "1", "--max-peers", "100");
+
+        var hour = figures.GetProperty("Hours").EnumerateArray().Single();
+        hour.GetProperty("Nodes").GetInt32().Should().Be(1000);
+        hour.GetProperty("MinAnswerHonest").GetDouble().Should().BeGreaterThanOrEqualTo(0.9, "the goal: nine tenths of every honest node's answer");
+        hour.GetProperty("MaxTable").GetInt32().Should().BeLessThanOrEqualTo(100, "a table never outgrows MaxPeers, whatever the attacker announces");
+        hour.GetProperty("MinHonestGood").GetInt32().Should().BeGreaterThanOrEqualTo(8);
+    }
+
+    [Fact]
+    public async Task One_operator_behind_two_hundred_networks_takes_one_place_in_every_answer_and_few_in_every_table()
+    {
+        const int Nodes = 50;
+        var (_, on) = await Simulator.RunAsync("--scenario", "operator", "--nodes", $"{Nodes}", "--hours", "1", "--seed", "6");
+        var (_, off) = await Simulator.RunAsync(
+            "--scenario", "operator", "--nodes", $"{Nodes}", "--hours", "1", "--seed", "6", "--off", "operator-cap,operator-limit");
+
+        var defended = on.GetProperty("Hours").EnumerateArray().Single();
+        defended.GetProperty("MinAnswerHonest").GetDouble().Should().BeGreaterThanOrEqualTo((Nodes - 1) / (double)Nodes, "one key, one place");
+        defended.GetProperty("MinGoodHonest").GetDouble().Should().BeGreaterThanOrEqualTo((Nodes - 1) / (Nodes - 1 + 8.0 + 4),
+            "at most 8 good peers per key, exceeded only by the 4 checks a node runs at once");
+        var undefended = off.GetProperty("Hours").EnumerateArray().Single();
+        undefended.GetProperty("MinAnswerHonest").GetDouble().Should().BeLessThan(0.5, "each of its 200 networks gets its 2 places");
+        undefended.GetProperty("MinGoodHonest").GetDouble().Should().BeLessThan(0.5);
     }
 
     [Fact]

@@ -5,9 +5,9 @@ using System.Text.Json.Nodes;
 namespace PeerManagement.Simulation;
 
 /// <summary>
-/// The attacker: many host names on few addresses (50 addresses in 3 /16s, a TLS key per address; or, as one operator
-/// spreading out, each address in its own /16, all presenting one key), each a server that passes every check and
-/// lists only the attacker's hosts, pushed into the honest nodes by <c>server.add_peer</c>.
+/// The attacker: many host names on few addresses (50 addresses in 3 /16s, a TLS key per host name; or, as one
+/// operator spreading out, each address in its own /16, all presenting one key), each a server that passes every
+/// check and lists only the attacker's hosts, pushed into the honest nodes by <c>server.add_peer</c>.
 /// </summary>
 internal sealed class Attacker
 {
@@ -25,8 +25,7 @@ internal sealed class Attacker
             var address = IPAddress.Parse(oneOperator
                 ? string.Create(CultureInfo.InvariantCulture, $"{150 + i % 50}.{i / 50 + 1}.0.7")
                 : string.Create(CultureInfo.InvariantCulture, $"190.{10 + i % 3 * 10}.{i}.7"));
-            var key = oneOperator ? SybilOperator.Key : string.Create(CultureInfo.InvariantCulture, $"5B1A{i + 1:X12}").PadRight(64, '0');
-            var server = new SybilOperator(address, this) { ServerKey = key };
+            var server = new SybilOperator(address, this) { ServerKey = oneOperator ? SybilOperator.Key : null };
             _operators.Add(server);
             simulation.Network.Listen(server);
         }

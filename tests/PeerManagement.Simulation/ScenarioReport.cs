@@ -43,6 +43,7 @@ internal sealed class ScenarioReport(ScenarioSettings settings)
             hour,
             views.Count,
             views.Average(v => v.Table),
+            views.Max(v => v.Table),
             views.Average(v => v.Good),
             views.Min(v => v.HonestGood),
             views.Min(v => v.GoodHonestFraction),
@@ -68,10 +69,10 @@ internal sealed class ScenarioReport(ScenarioSettings settings)
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(Settings.ToString());
-        text.AppendLine("hour  nodes   table    good  min honest good  honest in table (min/avg)  honest in answers (min/avg)  victim's honest good");
+        text.AppendLine("hour  nodes   table (avg/max)    good  min honest good  honest in table (min/avg)  honest in answers (min/avg)  victim's honest good");
         foreach (var h in _hours)
         {
-            text.AppendLine(string.Create(c, $"{h.Hour,4}  {h.Nodes,5}  {h.AvgTable,6:F1}  {h.AvgGood,6:F1}  {h.MinHonestGood,15}  {h.MinGoodHonest,12:P1} / {h.AvgGoodHonest,-10:P1}  {h.MinAnswerHonest,13:P1} / {h.AvgAnswerHonest,-12:P1}  {(h.VictimHonestGood?.ToString(c) ?? "-"),20}"));
+            text.AppendLine(string.Create(c, $"{h.Hour,4}  {h.Nodes,5}  {h.AvgTable,7:F1} / {h.MaxTable,-6}  {h.AvgGood,6:F1}  {h.MinHonestGood,15}  {h.MinGoodHonest,12:P1} / {h.AvgGoodHonest,-10:P1}  {h.MinAnswerHonest,13:P1} / {h.AvgAnswerHonest,-12:P1}  {(h.VictimHonestGood?.ToString(c) ?? "-"),20}"));
         }
 
         text.AppendLine(string.Create(c, $"converged (every node ≥ 8 honest good peers): {(ConvergedHour is { } hour ? $"hour {hour}" : "no")}"));
@@ -90,6 +91,7 @@ internal sealed record HourFigures(
     int Hour,
     int Nodes,
     double AvgTable,
+    int MaxTable,
     double AvgGood,
     int MinHonestGood,
     double MinGoodHonest,

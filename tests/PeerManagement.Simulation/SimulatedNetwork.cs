@@ -58,7 +58,7 @@ internal sealed class SimulatedNetwork : IHostNameResolver, IJsonRpcSessionFacto
         public ValueTask<PeerConnection> ConnectAsync(PeerEndpoint endpoint, bool useProxy, CancellationToken cancellationToken)
         {
             var route = network.Open(self, endpoint.Host.Value);
-            return ValueTask.FromResult(new PeerConnection(route, route.Address, viaProxy: false) { ServerKey = route.Server.ServerKey });
+            return ValueTask.FromResult(new PeerConnection(route, route.Address, viaProxy: false) { ServerKey = route.Server.ServerKeyFor(route.Host) });
         }
     }
 

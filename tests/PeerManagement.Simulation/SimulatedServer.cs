@@ -16,6 +16,9 @@ internal abstract class SimulatedServer(IPAddress address)
     /// <summary>The TLS public key (SHA-256 hex) its connections present: one per operator.</summary>
     public string? ServerKey { get; init; }
 
+    /// <summary>The key a connection to <paramref name="host"/> presents; <see cref="ServerKey"/> unless the server has a key per name.</summary>
+    public virtual string? ServerKeyFor(string host) => ServerKey;
+
     /// <summary>Requests it answered.</summary>
     public long RequestsAnswered { get; set; }
 

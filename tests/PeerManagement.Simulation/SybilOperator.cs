@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -12,6 +14,10 @@ internal sealed class SybilOperator(IPAddress address, Attacker attacker) : Simu
 {
     /// <summary>The one TLS key behind every address of the attacker when it runs as one operator.</summary>
     public const string Key = "5B1A5B1A5B1A5B1A000000000000000000000000000000000000000000000000";
+
+    /// <summary>With no <see cref="SimulatedServer.ServerKey"/>, a key of its own per host name: the strongest sybil, that no per-operator rule groups.</summary>
+    public override string? ServerKeyFor(string host)
+        => ServerKey ?? Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(host)));
 
     public override ValueTask<JsonElement> AnswerAsync(string host, string method, JsonElement parameters, IJsonRpcSession caller, CancellationToken cancellationToken)
     {
