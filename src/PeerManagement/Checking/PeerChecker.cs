@@ -283,11 +283,11 @@ internal sealed class PeerChecker(
         }
     }
 
-    /// <summary>Records a success; drops the extra IP-literal entries reached at its address; its other host names take its features.</summary>
     // The first 8 bytes of the key's SHA-256 (its hex text): enough to tell operators apart, and 8 bytes per entry.
     private static long ServerKeyIdOf(string? serverKey)
         => serverKey is { Length: >= 16 } && long.TryParse(serverKey.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id) ? id : 0;
 
+    /// <summary>Records a success; drops the extra IP-literal entries reached at its address; its other host names take its features.</summary>
     private void CommitGood(PeerHost host, IPAddress? address, PeerFeatures features, DateTimeOffset startTime, long serverKeyId)
     {
         table.RecordGood(host, features, startTime, serverKeyId);
