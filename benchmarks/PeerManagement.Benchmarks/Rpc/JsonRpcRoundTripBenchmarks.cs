@@ -22,8 +22,6 @@ public class JsonRpcRoundTripBenchmarks
 
     private IJsonRpcSession _client = null!;
     private IJsonRpcSession _server = null!;
-    private IJsonRpcSession _streamClient = null!;
-    private IJsonRpcSession _streamServer = null!;
     private IJsonRpcSession _tcpClient = null!;
     private JsonRpcListener _listener = null!;
     private JsonRpc _rpcClient = null!;
@@ -38,9 +36,6 @@ public class JsonRpcRoundTripBenchmarks
         var (a, b) = FullDuplexStream.CreatePipePair();
         _client = factory.Create(a, new JsonRpcSessionSettings());
         _server = factory.Create(b, new JsonRpcSessionSettings { RequestHandler = handler });
-        var (e, f) = FullDuplexStream.CreatePipePair();
-        _streamClient = factory.Create(e.AsStream(), new JsonRpcSessionSettings());
-        _streamServer = factory.Create(f.AsStream(), new JsonRpcSessionSettings { RequestHandler = handler });
 
         _listener = new JsonRpcListener(new JsonRpcListenerOptions(), handler, factory);
         await _listener.StartAsync(CancellationToken.None);
@@ -66,8 +61,6 @@ public class JsonRpcRoundTripBenchmarks
     {
         await _client.DisposeAsync();
         await _server.DisposeAsync();
-        await _streamClient.DisposeAsync();
-        await _streamServer.DisposeAsync();
         await _tcpClient.DisposeAsync();
         await _listener.DisposeAsync();
         _rpcClient.Dispose();
@@ -79,9 +72,6 @@ public class JsonRpcRoundTripBenchmarks
 
     [Benchmark(Description = "PeerManagement, in-memory pipe")]
     public async Task<int> Ours() => (await _client.InvokeAsync("add", Parameters, CancellationToken.None)).GetInt32();
-
-    [Benchmark(Description = "PeerManagement, in-memory pipe as a stream")]
-    public async Task<int> OursOverStream() => (await _streamClient.InvokeAsync("add", Parameters, CancellationToken.None)).GetInt32();
 
     [Benchmark(Description = "PeerManagement, loopback TCP")]
     public async Task<int> OursOverLoopbackTcp() => (await _tcpClient.InvokeAsync("add", Parameters, CancellationToken.None)).GetInt32();

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace PeerManagement;
 
 /// <summary>
-/// The default <see cref="IJsonRpcSessionFactory"/>: JSON-RPC 2.0 over a stream or (<see cref="Create(IDuplexPipe, JsonRpcSessionSettings)"/>) a duplex pipe, one message per line (<c>\n</c> written,
+/// The default <see cref="IJsonRpcSessionFactory"/>: JSON-RPC 2.0 over a stream or (see
+/// <see cref="Create(IDuplexPipe, JsonRpcSessionSettings)"/>) a duplex pipe, one message per line (<c>\n</c> written,
 /// <c>\r\n</c> accepted), batches, a hard bound of <see cref="JsonRpcOptions.MaxMessageBytes"/> per line and
 /// <see cref="JsonRpcOptions.RequestTimeout"/> per request unless the settings give another; every write has the
 /// deadline <see cref="JsonRpcOptions.WriteTimeout"/>, and the work a remote party can queue is bounded
