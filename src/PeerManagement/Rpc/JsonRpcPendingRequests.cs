@@ -106,9 +106,9 @@ internal sealed class JsonRpcPendingRequests(TimeSpan requestTimeout, TimeProvid
     }
 
     /// <summary>
-    /// Completes or fails the request an answer is for (the answer's elements are valid during this call only: what
-    /// the request keeps is copied, or read in place by a request that parses its own result): a malformed answer fails it with a protocol error, an error
-    /// object with <see cref="JsonRpcException"/>.
+    /// Completes or fails the request an answer is for: a malformed answer fails it with a protocol error, an error
+    /// object with <see cref="JsonRpcException"/>. The answer's elements are valid during this call only: what the
+    /// request keeps is copied, or read in place by a request that parses its own result.
     /// </summary>
     /// <returns><see langword="false"/> when no request waits for that id (the answer is to be dropped).</returns>
     public bool Answer(in JsonRpcMessage response)
