@@ -36,6 +36,7 @@ public abstract class SnippetContext
     protected static IJsonRpcSessionFactory sessionFactory => Yours<IJsonRpcSessionFactory>();
     protected static IJsonRpcRequestHandler handler => Yours<IJsonRpcRequestHandler>();
     protected static Stream stream => Yours<Stream>();
+    protected static System.IO.Pipelines.IDuplexPipe pipe => Yours<System.IO.Pipelines.IDuplexPipe>();
     protected static IPEndPoint remote => Yours<IPEndPoint>();
     protected static PeerTable table => Yours<PeerTable>();
     protected static PeerManagementOptions options => Yours<PeerManagementOptions>();

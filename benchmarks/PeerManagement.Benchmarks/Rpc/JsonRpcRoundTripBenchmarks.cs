@@ -12,7 +12,7 @@ namespace PeerManagement.Benchmarks.Rpc;
 /// <summary>
 /// One request and its answer (<c>add [1, 2]</c>), client and server in the same process: our session over an
 /// in-memory duplex pipe and over loopback TCP, and StreamJsonRpc (newline-delimited, System.Text.Json
-/// formatter) over the same kind of in-memory pipe as the baseline.
+/// formatter) over the same kind of in-memory pipe as the baseline. Both libraries are given the pipe itself.
 /// </summary>
 [MemoryDiagnoser]
 public class JsonRpcRoundTripBenchmarks
@@ -34,8 +34,8 @@ public class JsonRpcRoundTripBenchmarks
         var handler = new AddHandler();
 
         var (a, b) = FullDuplexStream.CreatePipePair();
-        _client = factory.Create(a.AsStream(), new JsonRpcSessionSettings());
-        _server = factory.Create(b.AsStream(), new JsonRpcSessionSettings { RequestHandler = handler });
+        _client = factory.Create(a, new JsonRpcSessionSettings());
+        _server = factory.Create(b, new JsonRpcSessionSettings { RequestHandler = handler });
 
         _listener = new JsonRpcListener(new JsonRpcListenerOptions(), handler, factory);
         await _listener.StartAsync(CancellationToken.None);

@@ -6,7 +6,7 @@ namespace PeerManagement;
 public interface IJsonRpcRequestHandler
 {
     /// <summary>Handles one call.</summary>
-    /// <param name="call">The call.</param>
+    /// <param name="call">The call; its <see cref="JsonRpcCall.Parameters"/> are valid until the returned task completes (clone what you keep).</param>
     /// <param name="cancellationToken">Cancelled when the session closes.</param>
     /// <returns>The result to send back (ignored for a notification).</returns>
     /// <exception cref="JsonRpcException">Answer with this error object (e.g. <see cref="JsonRpcErrorCodes.MethodNotFound"/>).</exception>

@@ -27,9 +27,10 @@ internal sealed class BatchRun
         _remaining = calls + 1;
     }
 
-    public bool HasAnswers => Array.Exists(_answers, a => a is not null);
+    public bool HasAnswers => Array.Exists(_answers, a => a.HasValue);
 
-    public void SetAnswer(int call, JsonRpcAnswer? answer) => Volatile.Write(ref _answers[_offset + call], answer);
+    // Published by the Interlocked.Add of Complete, which every call runs after setting its answer.
+    public void SetAnswer(int call, JsonRpcAnswer? answer) => _answers[_offset + call] = answer;
 
     /// <summary>Counts <paramref name="shares"/> as ended; <see langword="true"/> for the last.</summary>
     public bool Complete(int shares) => Interlocked.Add(ref _remaining, -shares) == 0;
@@ -40,9 +41,9 @@ internal sealed class BatchRun
         writer.WriteStartArray();
         foreach (var answer in _answers)
         {
-            if (answer is not null)
+            if (answer is { } a)
             {
-                JsonRpcWireFormat.WriteAnswer(writer, answer);
+                JsonRpcWireFormat.WriteAnswer(writer, a);
             }
         }
 

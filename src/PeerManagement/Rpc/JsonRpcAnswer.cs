@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace PeerManagement;
 
 /// <summary>Our answer to one incoming call: a result, or an error when <see cref="ErrorMessage"/> is set.</summary>
-internal sealed record JsonRpcAnswer(JsonElement Id, JsonNode? Result, int ErrorCode, string? ErrorMessage, JsonElement? ErrorData)
+internal readonly record struct JsonRpcAnswer(JsonElement Id, JsonNode? Result, int ErrorCode, string? ErrorMessage, JsonElement? ErrorData)
 {
     public static JsonRpcAnswer Error(JsonElement id, int code, string message, JsonElement? data = null) => new(id, null, code, message, data);
 }

@@ -19,8 +19,7 @@ internal sealed class JsonRpcDispatcher(
     int maxBatchCalls,
     ILogger logger)
 {
-    // Made once: a method group converted per line would allocate a delegate for every message.
-    private readonly Func<JsonElement, bool> _consumeAnswerInPlace = pending.TryConsumeInPlace;
+    private readonly JsonRpcMethodNames _methodNames = new();
 
     /// <summary>Handles one line; a line that is not JSON closes the session (<see cref="JsonRpcProtocolException"/>).</summary>
     public async ValueTask ProcessLineAsync(ReadOnlySequence<byte> line, CancellationToken token)
@@ -42,28 +41,28 @@ internal sealed class JsonRpcDispatcher(
         var bytes = line.Length;
         await budget.AcquireAsync(0, bytes, token).ConfigureAwait(false);
         var handedOver = false;
+        var parsed = default(JsonRpcPooledLine);
         try
         {
-            if (!JsonRpcLineParser.TryParse(line, _consumeAnswerInPlace, out var root, out var parseError))
+            if (!JsonRpcLineParser.TryParse(line, out parsed, out var parseError))
             {
                 await TrySendErrorAsync(default, JsonRpcErrorCodes.ParseError, "Parse error").ConfigureAwait(false);
                 throw new JsonRpcProtocolException($"The remote party sent a message that is not JSON: {parseError}");
             }
 
-            if (root.ValueKind == JsonValueKind.Undefined)
-            {
-                // An answer already handed to its request.
-                return;
-            }
-
+            var root = parsed.Root;
             if (root.ValueKind == JsonValueKind.Object)
             {
-                handedOver = await ProcessMessageAsync(root, bytes, token).ConfigureAwait(false);
+                handedOver = await ProcessMessageAsync(root, parsed, bytes, token).ConfigureAwait(false);
             }
             else if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0)
             {
+                // A batch's calls run side by side and end in any order: they share one copy, not the pooled line.
+                var batch = root.Clone();
+                parsed.Release();
+                parsed = default;
                 handedOver = true;
-                await ProcessBatchAsync(root, bytes, token).ConfigureAwait(false);
+                await ProcessBatchAsync(batch, bytes, token).ConfigureAwait(false);
             }
             else
             {
@@ -74,6 +73,7 @@ internal sealed class JsonRpcDispatcher(
         {
             if (!handedOver)
             {
+                parsed.Release();
                 budget.Release(0, bytes);
             }
         }
@@ -82,10 +82,10 @@ internal sealed class JsonRpcDispatcher(
     /// <summary>Answers a line over the bound with a parse error, before the session closes.</summary>
     public ValueTask SendTooLongAsync() => TrySendErrorAsync(default, JsonRpcErrorCodes.ParseError, "Message too long");
 
-    /// <summary>Handles one message; returns <see langword="true"/> when a call took over the message's bytes.</summary>
-    private async ValueTask<bool> ProcessMessageAsync(JsonElement message, long bytes, CancellationToken token)
+    /// <summary>Handles one message; returns <see langword="true"/> when a call took over the message (its line and its bytes).</summary>
+    private async ValueTask<bool> ProcessMessageAsync(JsonElement message, JsonRpcPooledLine line, long bytes, CancellationToken token)
     {
-        var parsed = JsonRpcMessage.Classify(message);
+        var parsed = JsonRpcMessage.Classify(message, _methodNames);
         if (parsed.IsResponse)
         {
             Answer(parsed);
@@ -119,7 +119,7 @@ internal sealed class JsonRpcDispatcher(
         }
 
         await budget.AcquireAsync(1, 0, token).ConfigureAwait(false);
-        _ = HandleCallAsync(parsed, bytes, token);
+        _ = HandleCallAsync(parsed, line, bytes, token);
         return true;
     }
 
@@ -133,7 +133,7 @@ internal sealed class JsonRpcDispatcher(
         foreach (var item in batch.EnumerateArray())
         {
             var parsed = item.ValueKind == JsonValueKind.Object
-                ? JsonRpcMessage.Classify(item)
+                ? JsonRpcMessage.Classify(item, _methodNames)
                 : JsonRpcMessage.InvalidItem("a batch item must be an object");
             if (parsed.IsResponse)
             {
@@ -220,7 +220,8 @@ internal sealed class JsonRpcDispatcher(
         }
     }
 
-    private async Task HandleCallAsync(JsonRpcMessage call, long bytes, CancellationToken token)
+    /// <summary>Runs one call; its line lives until the answer is written (the params' lifetime handlers are promised).</summary>
+    private async Task HandleCallAsync(JsonRpcMessage call, JsonRpcPooledLine line, long bytes, CancellationToken token)
     {
         try
         {
@@ -232,6 +233,7 @@ internal sealed class JsonRpcDispatcher(
         }
         finally
         {
+            line.Release();
             budget.Release(1, bytes);
         }
     }

@@ -9,11 +9,9 @@ namespace PeerManagement;
 /// before, so a long line costs O(its length), not O(length²); a line is handed over while it is still in the read
 /// buffer, without a copy.
 /// </summary>
-internal sealed class JsonRpcLineReader(Stream stream, int maxMessageBytes)
+internal sealed class JsonRpcLineReader(PipeReader reader, int maxMessageBytes)
 {
-    private const int ReadBufferSize = 16 * 1024;
-
-    private readonly PipeReader _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: 1024, leaveOpen: true));
+    private readonly PipeReader _reader = reader;
 
     /// <summary>
     /// Reads lines until the remote party ends the stream, handing each (without its <c>\n</c>) to
@@ -33,6 +31,12 @@ internal sealed class JsonRpcLineReader(Stream stream, int maxMessageBytes)
         while (true)
         {
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                // The transport was closed under the read.
+                throw new OperationCanceledException("The JSON-RPC transport was closed.", cancellationToken);
+            }
+
             var buffer = result.Buffer;
             while (true)
             {

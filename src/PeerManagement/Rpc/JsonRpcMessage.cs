@@ -23,7 +23,9 @@ internal struct JsonRpcMessage
     public static JsonRpcMessage InvalidItem(string reason) => new() { Invalid = reason };
 
     /// <summary>Reads the members of one message object and says what it is.</summary>
-    public static JsonRpcMessage Classify(JsonElement message)
+    /// <param name="message">The message object.</param>
+    /// <param name="names">The session's method names, to reuse a name received before.</param>
+    public static JsonRpcMessage Classify(JsonElement message, JsonRpcMethodNames? names = null)
     {
         var parsed = default(JsonRpcMessage);
         var version = default(JsonElement);
@@ -86,7 +88,7 @@ internal struct JsonRpcMessage
             : null;
         if (parsed.Invalid is null)
         {
-            parsed.Method = method.GetString();
+            parsed.Method = names is null ? method.GetString() : names.Get(method);
         }
 
         return parsed;

@@ -20,7 +20,7 @@ internal sealed class JsonRpcMessageWriter
     // Text is written as UTF-8, not as \u escapes: the stream is not HTML, and escapes would triple non-Latin text.
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly Stream _stream;
+    private readonly JsonRpcTransport _transport;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _writeTimeout;
     private readonly int _maxUnsentBytes;
@@ -34,14 +34,14 @@ internal sealed class JsonRpcMessageWriter
     private Exception? _closed;
     private bool _flushing;
 
-    /// <param name="stream">The transport.</param>
+    /// <param name="transport">The transport.</param>
     /// <param name="timeProvider">The clock of the write deadline.</param>
     /// <param name="writeTimeout">How long one write to the transport may take.</param>
     /// <param name="maxUnsentBytes">How many bytes may wait to be sent (one message always may).</param>
     /// <param name="fail">Fails the session (and closes its transport) on a write error, an overrun or the deadline.</param>
-    public JsonRpcMessageWriter(Stream stream, TimeProvider timeProvider, TimeSpan writeTimeout, int maxUnsentBytes, Action<Exception> fail)
+    public JsonRpcMessageWriter(JsonRpcTransport transport, TimeProvider timeProvider, TimeSpan writeTimeout, int maxUnsentBytes, Action<Exception> fail)
     {
-        _stream = stream;
+        _transport = transport;
         _timeProvider = timeProvider;
         _writeTimeout = writeTimeout;
         _maxUnsentBytes = maxUnsentBytes;
@@ -189,20 +189,14 @@ internal sealed class JsonRpcMessageWriter
                     bytes = _sending.WrittenMemory;
                 }
 
-                var write = _stream.WriteAsync(bytes);
-                if (write.IsCompletedSuccessfully)
+                var send = _transport.SendAsync(bytes);
+                if (send.IsCompletedSuccessfully)
                 {
-                    write.GetAwaiter().GetResult();
+                    send.GetAwaiter().GetResult();
                 }
                 else
                 {
-                    await WithDeadlineAsync(write).ConfigureAwait(false);
-                }
-
-                var flush = _stream.FlushAsync();
-                if (!flush.IsCompletedSuccessfully)
-                {
-                    await WithDeadlineAsync(new ValueTask(flush)).ConfigureAwait(false);
+                    await WithDeadlineAsync(send).ConfigureAwait(false);
                 }
 
                 round?.TrySetResult();

@@ -2,29 +2,27 @@ using System.Text.Json;
 
 namespace PeerManagement;
 
-/// <summary>One request of ours waiting for its answer, with its timeout and its caller's cancellation.</summary>
-internal sealed class JsonRpcPendingRequest(JsonRpcPendingRequests owner, long id, string method)
+/// <summary>
+/// One request of ours waiting for its answer, with its deadline (kept by the session's one timeout sweep, see
+/// <see cref="JsonRpcPendingRequests"/>) and its caller's cancellation.
+/// </summary>
+internal sealed class JsonRpcPendingRequest(JsonRpcPendingRequests owner, long id, string method, long deadline)
     : TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     private CancellationTokenRegistration _cancellation;
-    private ITimer? _timer;
-    private TimeSpan _timeout;
 
     public long Id { get; } = id;
 
     public string Method { get; } = method;
 
+    /// <summary>When the request times out (a <see cref="TimeProvider"/> timestamp; <see cref="long.MaxValue"/>: never).</summary>
+    public long Deadline { get; } = deadline;
+
     /// <summary>Parses the result in place instead of handing it out (see <see cref="JsonRpcSession.InvokeAsync{T}"/>).</summary>
     public Action<JsonElement>? Consume { get; init; }
 
-    public void Start(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public void Start(CancellationToken cancellationToken)
     {
-        _timeout = timeout;
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            _timer = timeProvider.CreateTimer(static s => ((JsonRpcPendingRequest)s!).OnTimeout(), this, timeout, Timeout.InfiniteTimeSpan);
-        }
-
         if (cancellationToken.CanBeCanceled)
         {
             _cancellation = cancellationToken.UnsafeRegister(static (s, t) => ((JsonRpcPendingRequest)s!).OnCanceled(t), this);
@@ -69,8 +67,14 @@ internal sealed class JsonRpcPendingRequest(JsonRpcPendingRequests owner, long i
 
         if (Consume is { } consume)
         {
+            // Read in place, while the received line lives: a long answer is never copied.
             consume(result);
             result = default;
+        }
+        else
+        {
+            // The received line is pooled: the caller gets a copy of the result alone.
+            result = result.Clone();
         }
 
         if (TrySetResult(result))
@@ -97,18 +101,14 @@ internal sealed class JsonRpcPendingRequest(JsonRpcPendingRequests owner, long i
         }
     }
 
-    private void OnTimeout()
+    /// <summary>Fails the request at its deadline; the sweep has already taken it out of the pending ones.</summary>
+    public void TimeOut(TimeSpan timeout)
     {
-        owner.Remove(Id);
-        if (TrySetException(new TimeoutException($"No answer to '{Method}' within {_timeout.TotalSeconds:0.###} s.")))
+        if (TrySetException(new TimeoutException($"No answer to '{Method}' within {timeout.TotalSeconds:0.###} s.")))
         {
             Cleanup();
         }
     }
 
-    private void Cleanup()
-    {
-        _timer?.Dispose();
-        _cancellation.Unregister();
-    }
+    private void Cleanup() => _cancellation.Unregister();
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace PeerManagement;
 
 /// <summary>
-/// JSON-RPC 2.0 over a stream, one message (object or batch array) per line: the <see cref="IJsonRpcSession"/>
+/// JSON-RPC 2.0 over a stream or a duplex pipe, one message (object or batch array) per line: the <see cref="IJsonRpcSession"/>
 /// contract, composed of small parts that each own one concern.
 /// </summary>
 /// <remarks>
@@ -35,7 +35,7 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     private readonly Task _readLoop;
 
     internal JsonRpcSession(
-        Stream stream,
+        JsonRpcTransport transport,
         JsonRpcSessionSettings settings,
         TimeSpan defaultRequestTimeout,
         int maxMessageBytes,
@@ -46,13 +46,13 @@ internal sealed class JsonRpcSession : IJsonRpcSession
     {
         var bounds = limits ?? JsonRpcSessionLimits.Default;
         RemoteEndPoint = RemoteEndPoints.Normalize(settings.RemoteEndPoint);
-        _lines = new JsonRpcLineReader(stream, maxMessageBytes);
+        _lines = new JsonRpcLineReader(transport.Input, maxMessageBytes);
 
         // The parts fail the session through its lifetime, which is created once they all exist.
-        _output = new JsonRpcMessageWriter(stream, timeProvider, bounds.WriteTimeout, bounds.MaxUnsentBytes, Fail);
+        _output = new JsonRpcMessageWriter(transport, timeProvider, bounds.WriteTimeout, bounds.MaxUnsentBytes, Fail);
         _budget = new SessionWorkBudget(bounds.MaxCallsInFlight, bounds.MaxBytesInFlight);
         _pending = new JsonRpcPendingRequests(settings.RequestTimeout ?? defaultRequestTimeout, timeProvider, ClosedException, MarkActive);
-        _lifetime = new JsonRpcSessionLifetime(stream, _output, _pending, _budget, _lines, timeProvider, bounds.CloseGrace, idleTimeout ?? Timeout.InfiniteTimeSpan, RemoteEndPoint, logger);
+        _lifetime = new JsonRpcSessionLifetime(transport, _output, _pending, _budget, _lines, timeProvider, bounds.CloseGrace, idleTimeout ?? Timeout.InfiniteTimeSpan, RemoteEndPoint, logger);
         _dispatcher = new JsonRpcDispatcher(this, settings.RequestHandler, _pending, _budget, _lifetime, bounds.MaxBatchCalls, logger);
         _readLoop = Task.Run(ReadLoopAsync);
     }

@@ -15,7 +15,7 @@ internal sealed class JsonRpcSessionLifetime
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _work = new();
-    private readonly Stream _stream;
+    private readonly JsonRpcTransport _transport;
     private readonly JsonRpcMessageWriter _output;
     private readonly JsonRpcPendingRequests _pending;
     private readonly SessionWorkBudget _budget;
@@ -31,7 +31,7 @@ internal sealed class JsonRpcSessionLifetime
     private int _disposed;
 
     public JsonRpcSessionLifetime(
-        Stream stream,
+        JsonRpcTransport transport,
         JsonRpcMessageWriter output,
         JsonRpcPendingRequests pending,
         SessionWorkBudget budget,
@@ -42,7 +42,7 @@ internal sealed class JsonRpcSessionLifetime
         EndPoint? remoteEndPoint,
         ILogger logger)
     {
-        _stream = stream;
+        _transport = transport;
         _output = output;
         _pending = pending;
         _budget = budget;
@@ -129,16 +129,9 @@ internal sealed class JsonRpcSessionLifetime
 
         if (!disposing)
         {
-            // Closing the stream tells the remote side and unblocks a pending read or write.
+            // Closing the transport tells the remote side and unblocks a pending read or write.
             _output.Close(failure);
-            try
-            {
-                _stream.Dispose();
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-            {
-                // Closing anyway.
-            }
+            _transport.Close();
         }
     }
 
@@ -170,14 +163,7 @@ internal sealed class JsonRpcSessionLifetime
         }
 
         _output.Close(ClosedException());
-        try
-        {
-            _stream.Dispose();
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
-        {
-            // Closing a broken stream; the session is closed either way.
-        }
+        _transport.Close();
 
         await readLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _lines.CompleteAsync().ConfigureAwait(false);

@@ -110,8 +110,9 @@ public partial class JsonRpcSessionTests
         var toServer = new TaskCompletionSource<JsonRpcCall>(TaskCreationOptions.RunContinuationsAsynchronously);
         var toClient = new TaskCompletionSource<JsonRpcCall>(TaskCreationOptions.RunContinuationsAsynchronously);
         var (client, server) = _kit.CreatePair(
-            new DelegateHandler(call => { toServer.TrySetResult(call); return null; }),
-            new DelegateHandler(call => { toClient.TrySetResult(call); return null; }));
+            // The parameters live as long as the call: what is kept beyond it is a copy.
+            new DelegateHandler(call => { toServer.TrySetResult(call with { Parameters = call.Parameters.Clone() }); return null; }),
+            new DelegateHandler(call => { toClient.TrySetResult(call with { Parameters = call.Parameters.Clone() }); return null; }));
         await using (client)
         await using (server)
         {
