@@ -8,6 +8,53 @@ namespace PeerManagement;
 // The rules of a DNS name and of an onion name: what PeerHost.TryParse applies to anything that is not an IP literal.
 public readonly partial struct PeerHost
 {
+    // The common case in one pass: a DNS name of ASCII letters, digits, hyphens and dots whose labels are valid and
+    // whose last label is not a number. Anything else, or a name refused, goes the long way, which says why.
+    private static bool TryParseCommonName(ReadOnlySpan<char> host, out PeerHost result)
+    {
+        result = default;
+        if (host.Length > 0 && host[^1] == '.')
+        {
+            host = host[..^1];
+        }
+
+        if (host.IsEmpty || host.Length > MaxNameLength)
+        {
+            return false;
+        }
+
+        var hasUpper = false;
+        var labelStart = 0;
+        for (var i = 0; i < host.Length; i++)
+        {
+            var c = host[i];
+            if (c == '.')
+            {
+                if (!IsCommonLabel(host[labelStart..i]))
+                {
+                    return false;
+                }
+
+                labelStart = i + 1;
+            }
+            else if (char.IsAsciiLetterUpper(c))
+            {
+                hasUpper = true;
+            }
+            else if (!char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c != '-')
+            {
+                return false;
+            }
+        }
+
+        return IsCommonLabel(host[labelStart..])
+            && !IPv4LiteralSyntax.EndsInNumber(host[labelStart..])
+            && TryCreateName(host, hasUpper, out result, out _);
+
+        static bool IsCommonLabel(ReadOnlySpan<char> label)
+            => label.Length is > 0 and <= MaxLabelLength && label[0] != '-' && label[^1] != '-';
+    }
+
     private static bool TryParseName(ReadOnlySpan<char> host, out PeerHost result, out string? error)
     {
         result = default;
@@ -75,7 +122,7 @@ public readonly partial struct PeerHost
     private static bool TryCreateName(ReadOnlySpan<char> host, bool hasUpper, out PeerHost result, out string? error)
     {
         result = default;
-        var value = hasUpper ? string.Create(host.Length, host, static (span, text) => text.ToLowerInvariant(span)) : host.ToString();
+        var value = hasUpper ? string.Create(host.Length, host, static (span, text) => Lower(text, span)) : host.ToString();
         if (value == "localhost" || value.EndsWith(".localhost", StringComparison.Ordinal))
         {
             error = "localhost cannot be a peer";
@@ -97,6 +144,16 @@ public readonly partial struct PeerHost
         result = new PeerHost(value, kind, null);
         error = null;
         return true;
+    }
+
+    // Only ASCII letters, digits, hyphens and dots get here: lowering is one bit.
+    private static void Lower(ReadOnlySpan<char> text, Span<char> lowered)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            lowered[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+        }
     }
 
     private static bool IsValidLabel(ReadOnlySpan<char> label, out string? error)

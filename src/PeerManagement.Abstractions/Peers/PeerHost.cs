@@ -96,6 +96,12 @@ public readonly partial struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     /// <returns><see langword="true"/> when the text is a valid host.</returns>
     public static bool TryParse(ReadOnlySpan<char> host, out PeerHost result, [NotNullWhen(false)] out string? error)
     {
+        if (TryParseCommonName(host, out result))
+        {
+            error = null;
+            return true;
+        }
+
         result = default;
         if (host.Length > 0 && host[^1] == '.' && !host.Contains(':'))
         {

@@ -85,15 +85,26 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
         var tokens = new TokenReader(defaults);
         if (end >= 0)
         {
-            var rest = text[end..];
-            foreach (var range in rest.SplitAny(' ', '\t'))
+            // Token by token, as SplitAny would cut them (an empty token between two separators is skipped); a
+            // plain loop, as the tokens are a few characters each.
+            var rest = text[(end + 1)..];
+            var start = 0;
+            for (var i = 0; i <= rest.Length; i++)
             {
-                // Other nodes' lists are read leniently (an unknown token is ignored); an operator's input is not.
-                if (!tokens.Read(rest[range]) && strict)
+                if (i < rest.Length && rest[i] is not (' ' or '\t'))
                 {
-                    error = $"'{Quote(rest[range])}' is not a token of a real name (v<version>, p<pruning>, s[port], t[port], ports 1-65535)";
+                    continue;
+                }
+
+                // Other nodes' lists are read leniently (an unknown token is ignored); an operator's input is not.
+                var token = rest[start..i];
+                if (!tokens.Read(token) && strict)
+                {
+                    error = $"'{Quote(token)}' is not a token of a real name (v<version>, p<pruning>, s[port], t[port], ports 1-65535)";
                     return false;
                 }
+
+                start = i + 1;
             }
         }
 

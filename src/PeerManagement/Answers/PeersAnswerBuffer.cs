@@ -23,6 +23,9 @@ internal sealed class PeersAnswerBuffer : IBufferWriter<byte>
     /// <summary>The text written so far.</summary>
     public ReadOnlySpan<byte> Written => _array.AsSpan(0, _length);
 
+    /// <summary>How many bytes were written so far.</summary>
+    public int Length => _length;
+
     /// <summary>Starts a new text, owned by the caller (one reference).</summary>
     public void Reset()
     {

@@ -1,5 +1,6 @@
-using System.Buffers;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -11,12 +12,18 @@ namespace PeerManagement;
 /// write (compact, relaxed escaping). Host names and tokens are plain ASCII, so they are copied, not escaped; any
 /// other text goes through the JSON encoder. One instance per builder, reused from build to build.
 /// </summary>
+/// <remarks>
+/// An entry may also be staged: written on its own into a scratch buffer while its record is at hand, and copied
+/// into the answer later (<see cref="WriteStaged"/>), so that a large build reads each record once.
+/// </remarks>
 internal sealed class PeersAnswerText
 {
-    private static readonly ReadOnlySpanAction<char, PeersAnswerText> WriteToken = static (token, self) => self.Token(token);
+    // Room for an entry besides its host written twice: brackets, quotes and commas, an IPv6 address (at most 45
+    // characters) and the tokens (a version of three 4-digit parts, a 19-digit pruning limit, two ports).
+    private const int EntryRoom = 160;
+
     private PeersAnswerBuffer? _buffer;
     private bool _firstEntry;
-    private bool _firstToken;
 
     /// <summary>Starts an answer in <paramref name="buffer"/>.</summary>
     public void Begin(PeersAnswerBuffer buffer)
@@ -43,34 +50,174 @@ internal sealed class PeersAnswerText
         }
 
         _firstEntry = false;
-        WriteByte(buffer, (byte)'[');
-        if (address is not null)
+        WriteEntryTo(buffer, address, host, ports, version, pruning, defaults);
+    }
+
+    /// <summary>Writes an entry on its own at the end of <paramref name="scratch"/>; returns where it starts.</summary>
+    public int Stage(PeersAnswerBuffer scratch, IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning, DefaultPorts defaults)
+    {
+        var start = scratch.Length;
+        WriteEntryTo(scratch, address, host, ports, version, pruning, defaults);
+        return start;
+    }
+
+    /// <summary>Writes a staged entry into the answer.</summary>
+    public void WriteStaged(ReadOnlySpan<byte> entry)
+    {
+        var buffer = _buffer!;
+        var span = buffer.GetSpan(entry.Length + 1);
+        var at = 0;
+        if (!_firstEntry)
         {
-            var span = buffer.GetSpan(66);
-            span[0] = (byte)'"';
-            if (address.TryFormat(span[1..], out var written))
-            {
-                span[1 + written] = (byte)'"';
-                buffer.Advance(written + 2);
-            }
-            else
-            {
-                WriteString(buffer, host.Value);
-            }
+            span[at++] = (byte)',';
+        }
+
+        _firstEntry = false;
+        entry.CopyTo(span[at..]);
+        buffer.Advance(at + entry.Length);
+    }
+
+    private static void WriteEntryTo(PeersAnswerBuffer buffer, IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning, DefaultPorts defaults)
+    {
+        var name = host.Value;
+        var plainName = IsPlain(name);
+        var span = buffer.GetSpan(EntryRoom + (2 * name.Length));
+        var at = 0;
+        span[at++] = (byte)'[';
+        if (address is not null && TryWriteAddress(address, span[at..], out var written))
+        {
+            at += written;
         }
         else
         {
-            WriteString(buffer, host.Value);
+            at = WriteString(buffer, at, name, plainName, ref span);
         }
 
-        WriteByte(buffer, (byte)',');
-        WriteString(buffer, host.Value);
-        WriteByte(buffer, (byte)',');
-        WriteByte(buffer, (byte)'[');
-        _firstToken = true;
-        PeerRealName.FormatTokens(ports, version, pruning, defaults, WriteToken, this);
-        WriteByte(buffer, (byte)']');
-        WriteByte(buffer, (byte)']');
+        span[at++] = (byte)',';
+        at = WriteString(buffer, at, name, plainName, ref span);
+        span[at++] = (byte)',';
+        span[at++] = (byte)'[';
+        at += WriteTokens(span[at..], ports, version, pruning, defaults);
+        span[at++] = (byte)']';
+        span[at++] = (byte)']';
+        buffer.Advance(at);
+    }
+
+    // The tokens of PeerRealName.FormatTokens, quoted: version, pruning, SSL port, TCP port, a default port bare.
+    // All digits and letters, so written without the general formatter; a test keeps the two in step.
+    private static int WriteTokens(Span<byte> span, PeerPorts ports, ProtocolVersion? version, long? pruning, DefaultPorts defaults)
+    {
+        var at = 0;
+        if (version is { } v)
+        {
+            Open(span, ref at, 'v');
+            at += WriteDecimal(v.Major, span[at..]);
+            span[at++] = (byte)'.';
+            at += WriteDecimal(v.Minor, span[at..]);
+            if (v.Patch != 0)
+            {
+                span[at++] = (byte)'.';
+                at += WriteDecimal(v.Patch, span[at..]);
+            }
+
+            span[at++] = (byte)'"';
+        }
+
+        if (pruning is { } p)
+        {
+            Open(span, ref at, 'p');
+            at += WriteDecimal(p, span[at..]);
+            span[at++] = (byte)'"';
+        }
+
+        if (ports.SslPort is { } ssl)
+        {
+            Open(span, ref at, 's');
+            at += ssl == defaults.Ssl ? 0 : WriteDecimal(ssl, span[at..]);
+            span[at++] = (byte)'"';
+        }
+
+        if (ports.TcpPort is { } tcp)
+        {
+            Open(span, ref at, 't');
+            at += tcp == defaults.Tcp ? 0 : WriteDecimal(tcp, span[at..]);
+            span[at++] = (byte)'"';
+        }
+
+        return at;
+
+        static void Open(Span<byte> span, ref int at, char letter)
+        {
+            if (at > 0)
+            {
+                span[at++] = (byte)',';
+            }
+
+            span[at++] = (byte)'"';
+            span[at++] = (byte)letter;
+        }
+    }
+
+    private static int WriteDecimal(long value, Span<byte> span)
+    {
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        return written;
+    }
+
+    // The address in quotes; an IPv4 address without IPAddress's general formatter, which costs more than the rest of the entry.
+    private static bool TryWriteAddress(IPAddress address, Span<byte> span, out int written)
+    {
+        span[0] = (byte)'"';
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            Span<byte> bytes = stackalloc byte[4];
+            address.TryWriteBytes(bytes, out _);
+            var at = 1;
+            for (var i = 0; i < 4; i++)
+            {
+                if (i > 0)
+                {
+                    span[at++] = (byte)'.';
+                }
+
+                at += WriteByteDecimal(bytes[i], span[at..]);
+            }
+
+            span[at++] = (byte)'"';
+            written = at;
+            return true;
+        }
+
+        if (address.TryFormat(span[1..], out var length))
+        {
+            span[1 + length] = (byte)'"';
+            written = length + 2;
+            return true;
+        }
+
+        written = 0;
+        return false;
+    }
+
+    private static int WriteByteDecimal(byte value, Span<byte> span)
+    {
+        if (value >= 100)
+        {
+            span[0] = (byte)('0' + (value / 100));
+            span[1] = (byte)('0' + (value / 10 % 10));
+            span[2] = (byte)('0' + (value % 10));
+            return 3;
+        }
+
+        if (value >= 10)
+        {
+            span[0] = (byte)('0' + (value / 10));
+            span[1] = (byte)('0' + (value % 10));
+            return 2;
+        }
+
+        span[0] = (byte)('0' + value);
+        return 1;
     }
 
     private static void WriteByte(PeersAnswerBuffer buffer, byte value)
@@ -79,38 +226,35 @@ internal sealed class PeersAnswerText
         buffer.Advance(1);
     }
 
-    private static void WriteString(PeersAnswerBuffer buffer, ReadOnlySpan<char> text)
+    // Writes text in quotes at span[at..] and returns the position after it. Text that is not plain is encoded, and
+    // the span is then taken anew after what was written before it.
+    private static int WriteString(PeersAnswerBuffer buffer, int at, string text, bool plain, ref Span<byte> span)
     {
-        if (!IsPlain(text))
+        if (plain)
         {
-            var encoded = JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
-            var target = buffer.GetSpan(encoded.Length + 2);
-            target[0] = (byte)'"';
-            encoded.CopyTo(target[1..]);
-            target[encoded.Length + 1] = (byte)'"';
-            buffer.Advance(encoded.Length + 2);
-            return;
+            return at + WritePlain(text, span[at..]);
         }
 
-        var span = buffer.GetSpan(text.Length + 2);
+        var encoded = JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
+        buffer.Advance(at);
+        span = buffer.GetSpan(EntryRoom + encoded.Length + (2 * text.Length));
+        span[0] = (byte)'"';
+        encoded.CopyTo(span[1..]);
+        span[encoded.Length + 1] = (byte)'"';
+
+        return encoded.Length + 2;
+    }
+
+    // Plain text in quotes; returns the bytes written.
+    private static int WritePlain(ReadOnlySpan<char> text, Span<byte> span)
+    {
         span[0] = (byte)'"';
         Ascii.FromUtf16(text, span[1..], out var written);
         span[1 + written] = (byte)'"';
-        buffer.Advance(written + 2);
+        return written + 2;
     }
 
     // Printable ASCII without the quote and the backslash: written as it is.
     private static bool IsPlain(ReadOnlySpan<char> text)
         => !text.ContainsAnyExceptInRange(' ', '~') && !text.ContainsAny('"', '\\');
-
-    private void Token(ReadOnlySpan<char> token)
-    {
-        if (!_firstToken)
-        {
-            WriteByte(_buffer!, (byte)',');
-        }
-
-        _firstToken = false;
-        WriteString(_buffer!, token);
-    }
 }

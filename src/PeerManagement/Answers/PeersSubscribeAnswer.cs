@@ -37,11 +37,14 @@ internal sealed class PeersSubscribeAnswer(
     private readonly Lock _spareGate = new();
     private readonly Stack<PeersAnswerBuffer> _spare = new();
     private readonly List<PeerRecord> _onion = [];
-    private readonly Dictionary<NetworkPrefix, BucketPick> _perBucket = [];
+    private readonly AnswerBuckets _buckets = new();
     private readonly HashSet<long> _operators = [];
     private readonly PeersAnswerText _text = new();
+
+    // The entries staged during a build's one pass over the records, by candidate index (see PeersAnswerText).
+    private readonly PeersAnswerBuffer _scratch = new(16 * 1024, static _ => { });
     private PeerRecord[] _records = [];
-    private PeerRecord[] _clearnet = [];
+    private Range[] _staged = [];
     private bool[] _chosen = [];
     private Random? _pick;
     private CachedAnswer? _cachedClearnet;
@@ -176,19 +179,23 @@ internal sealed class PeersSubscribeAnswer(
 
         var count = table.CopyRecords(ref _records);
         var records = _records.AsSpan(0, count);
-        if (_clearnet.Length < count)
+        if (_staged.Length < count)
         {
-            _clearnet = new PeerRecord[Math.Max(count, _clearnet.Length * 2)];
-            _chosen = new bool[_clearnet.Length];
+            _staged = new Range[Math.Max(count, _staged.Length * 2)];
+            _chosen = new bool[_staged.Length];
         }
 
         var pick = Picker();
         var staleAfter = table.StaleAfter;
         var checkBlacklist = blacklist.Count > 0;
         var checkIdentities = identities.All.Count > 0;
+        var limitPerNetwork = options.LimitAnswerPerNetwork;
+        var chosenFlags = _chosen.AsSpan(0, count);
+        chosenFlags.Clear();
         var clearnet = 0;
         _onion.Clear();
-        _perBucket.Clear();
+        _buckets.Clear();
+        _scratch.Reset();
         _operators.Clear();
         foreach (var record in records)
         {
@@ -228,11 +235,10 @@ internal sealed class PeersSubscribeAnswer(
             }
 
             // At most two per external bucket, a uniform random pair of its peers (reservoir sampling in one
-            // pass, in table order); a name whose address is not known yet shares one bucket (the default key).
-            var address = record.IPAddress ?? record.Host.Address;
-            var bucket = address is null ? default : PeerBuckets.GetExternalNetwork(address);
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_perBucket, bucket, out _);
+            // pass, in table order); a name whose address is not known yet shares one bucket.
+            ref var slot = ref _buckets.Find(record.IPAddress ?? record.Host.Address);
             slot.Seen++;
+            var dropped = -1;
             if (slot.Seen == 1)
             {
                 slot.First = clearnet;
@@ -246,45 +252,46 @@ internal sealed class PeersSubscribeAnswer(
                 var replaced = pick.Next(slot.Seen);
                 if (replaced == 0)
                 {
+                    dropped = slot.First;
                     slot.First = clearnet;
                 }
                 else if (replaced == 1)
                 {
+                    dropped = slot.Second;
                     slot.Second = clearnet;
+                }
+                else
+                {
+                    dropped = clearnet;
                 }
             }
 
-            _clearnet[clearnet++] = record;
+            // Written now, while the record is at hand, if it is in the answer so far: reading 100,000 records a
+            // second time (cache misses) cost more than writing the few that a later peer of their bucket replaces.
+            if (!limitPerNetwork || dropped != clearnet)
+            {
+                chosenFlags[clearnet] = true;
+                _staged[clearnet] = Stage(record);
+            }
+
+            if (limitPerNetwork && dropped >= 0)
+            {
+                chosenFlags[dropped] = false;
+            }
+
+            clearnet++;
         }
 
         records.Clear();
-        var chosenFlags = _chosen.AsSpan(0, clearnet);
-        chosenFlags.Clear();
-        if (options.LimitAnswerPerNetwork)
-        {
-            foreach (var slot in _perBucket.Values)
-            {
-                chosenFlags[slot.First] = true;
-                if (slot.Seen > 1)
-                {
-                    chosenFlags[slot.Second] = true;
-                }
-            }
-        }
-        else
-        {
-            chosenFlags.Fill(true);
-        }
 
-        // Written in table order: the answer is a set, and reading the records in the order they sit in memory
-        // is what keeps a large table fast.
-        var candidates = _clearnet.AsSpan(0, clearnet);
+        // Copied in table order: the answer is a set, and keeping the order of the table keeps the copy sequential.
+        var staged = _scratch.Written;
         var chosen = 0;
-        for (var i = 0; i < candidates.Length; i++)
+        for (var i = 0; i < clearnet; i++)
         {
             if (chosenFlags[i])
             {
-                WriteEntry(candidates[i]);
+                _text.WriteStaged(staged[_staged[i]]);
                 chosen++;
             }
         }
@@ -297,9 +304,8 @@ internal sealed class PeersSubscribeAnswer(
         }
 
         // Keep no records alive through the reused buffers.
-        candidates.Clear();
         _onion.Clear();
-        _perBucket.Clear();
+        _buckets.Clear();
         return expires;
     }
 
@@ -356,18 +362,17 @@ internal sealed class PeersSubscribeAnswer(
         return _pick;
     }
 
+    private Range Stage(PeerRecord record)
+    {
+        var start = _text.Stage(_scratch, record.IPAddress, record.Host, record.Ports, record.Features?.ProtocolMax ?? record.Version, record.Features?.Pruning ?? record.Pruning, options.DefaultPorts);
+        return start.._scratch.Length;
+    }
+
     private void WriteEntry(PeerRecord record)
         => _text.WriteEntry(record.IPAddress, record.Host, record.Ports, record.Features?.ProtocolMax ?? record.Version, record.Features?.Pruning ?? record.Pruning, options.DefaultPorts);
 
     private void WriteEntry(IPAddress? address, PeerHost host, PeerPorts ports, ProtocolVersion? version, long? pruning)
         => _text.WriteEntry(address, host, ports, version, pruning, options.DefaultPorts);
-
-    private struct BucketPick
-    {
-        public int Seen;
-        public int First;
-        public int Second;
-    }
 
     private readonly record struct AnswerKey(long GoodPeers, long Blacklist);
 

@@ -30,6 +30,12 @@ internal sealed class BadPeerEviction(PeerTable table, PeerCheckScheduler schedu
     /// <summary>Follows a status change of the table.</summary>
     public void Observe(PeerStatusChange change)
     {
+        if (change.OldStatus != PeerStatus.Bad && change.NewStatus != PeerStatus.Bad)
+        {
+            // Neither turned bad nor stopped being bad (e.g. a new peer): nothing to follow, no lock to take.
+            return;
+        }
+
         lock (_gate)
         {
             if (change.NewStatus == PeerStatus.Bad)

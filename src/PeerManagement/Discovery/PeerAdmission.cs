@@ -69,7 +69,9 @@ internal sealed class PeerAdmission(
             }
 
             // Sized once for the rest of the list: growing them would leave garbage behind for every peer added.
-            if ((seen ??= new HashSet<PeerHost>(candidates.Count - index)).Add(candidate.Host))
+            // Only a capped list needs its new hosts distinct (a uniform choice among them); uncapped, the table
+            // itself turns a repeated host away.
+            if (!capped || (seen ??= new HashSet<PeerHost>(candidates.Count - index)).Add(candidate.Host))
             {
                 (fresh ??= new List<PeerRealName>(candidates.Count - index)).Add(candidate);
             }
@@ -96,10 +98,11 @@ internal sealed class PeerAdmission(
         }
 
         var added = 0;
+        var now = timeProvider.GetUtcNow();
         scheduler.EnsureRoomFor(fresh.Count);
         foreach (var candidate in fresh)
         {
-            if (NotePeer(candidate, source, checkPorts: false) == PeerNoteResult.Added)
+            if (NotePeer(candidate, source, checkPorts: false, now) == PeerNoteResult.Added)
             {
                 added++;
             }
@@ -110,6 +113,10 @@ internal sealed class PeerAdmission(
 
     /// <summary>Notes one acceptable candidate in the table and schedules or wakes it.</summary>
     public PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts)
+        => NotePeer(candidate, source, checkPorts, timeProvider.GetUtcNow());
+
+    // As above, an added peer due at now (one clock reading for a whole list).
+    private PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts, DateTimeOffset now)
     {
         if (!IsTrustedSource(source) && IsFull && !table.HasMatch(candidate.Host) && !Eviction.TryEvictOne())
         {
@@ -124,7 +131,7 @@ internal sealed class PeerAdmission(
         {
             case PeerNoteResult.Added:
                 Log.PeerAccepted(logger, candidate.Host.Value, source);
-                scheduler.Schedule(candidate.Host, timeProvider.GetUtcNow());
+                scheduler.Schedule(candidate.Host, now);
                 break;
             case PeerNoteResult.PortsChanged:
                 var matches = table.FindMatches(candidate.Host);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 
 namespace PeerManagement;
@@ -177,7 +178,7 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_running.ContainsKey(host))
+            if (_running.Count > 0 && _running.ContainsKey(host))
             {
                 // Its completion reschedules it; only an immediate wake-up is remembered.
                 if (due <= _timeProvider.GetUtcNow())
@@ -188,12 +189,14 @@ internal sealed class PeerCheckScheduler : IAsyncDisposable
                 return;
             }
 
-            if (_due.TryGetValue(host, out var current) && (current == due || (onlyEarlier && current <= due)))
+            // One lookup for the check and the write: a long peer list schedules thousands at once.
+            ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(_due, host, out var exists);
+            if (exists && (current == due || (onlyEarlier && current <= due)))
             {
                 return;
             }
 
-            _due[host] = due;
+            current = due;
             _queue.Enqueue(host, due);
             CompactIfNeeded();
             if (due < _timerDue)

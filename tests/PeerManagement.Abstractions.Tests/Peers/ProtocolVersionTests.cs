@@ -20,6 +20,9 @@ public class ProtocolVersionTests
     [InlineData("v1.4")]
     [InlineData("1.-4")]
     [InlineData("99999.1")]
+    [InlineData(".4")]
+    [InlineData("1.4.")]
+    [InlineData("1.12345")]
     public void Malformed_versions_are_refused(string text)
     {
         ProtocolVersion.TryParse(text, out _).Should().BeFalse();

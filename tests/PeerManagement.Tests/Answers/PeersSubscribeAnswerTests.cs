@@ -222,6 +222,32 @@ public sealed class PeersSubscribeAnswerTests
         h.Record("tls.example.org")!.ServerKeyId.Should().Be(0xFF);
     }
 
+    [Fact]
+    public async Task Each_entry_is_the_address_the_host_and_the_tokens_of_the_peers_real_name()
+    {
+        await using var h = NewHarness();
+        PeerRecord[] peers =
+        [
+            new() { Host = Host("a.example.org"), IPAddress = IPAddress.Parse("44.1.0.1"), Ports = new PeerPorts(50001, 50002), Version = new ProtocolVersion(1, 4, 2), Pruning = 10_000 },
+            new() { Host = Host("b.example.org"), IPAddress = IPAddress.Parse("2001:db8:1::7"), Ports = new PeerPorts(51001, 443), Version = new ProtocolVersion(1, 5) },
+            new() { Host = Host("c.example.org"), IPAddress = IPAddress.Parse("::ffff:45.2.0.9"), Ports = new PeerPorts(null, 50002) },
+            new() { Host = Host("d.example.org"), Ports = new PeerPorts(50001, null), Pruning = 1 },
+            new() { Host = Host("46.3.200.17"), Ports = new PeerPorts(7, 65535), Version = new ProtocolVersion(9999, 0, 10) },
+        ];
+        foreach (var peer in peers)
+        {
+            h.Table.TryAdd(peer with { LastGood = h.Now }).Should().BeTrue();
+        }
+
+        var entries = System.Text.Json.Nodes.JsonNode.Parse(Ask(h))!.AsArray()
+            .Select(e => string.Join(" ", e![0]!.GetValue<string>(), e[1]!.GetValue<string>(), string.Join(",", e[2]!.AsArray().Select(t => t!.GetValue<string>()))));
+
+        entries.Should().BeEquivalentTo(peers.Select(p => string.Join(" ",
+            p.IPAddress?.ToString() ?? p.Host.Value,
+            p.Host.Value,
+            string.Join(",", new PeerRealName(p.Host, p.Ports, p.Version, p.Pruning).ToTokens(h.Options.DefaultPorts)))));
+    }
+
     private static DiscoveryHarness NewHarness(Action<PeerManagementOptions>? configure = null)
         => new(o =>
         {
