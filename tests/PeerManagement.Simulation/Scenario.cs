@@ -25,7 +25,7 @@ internal enum ScenarioKind
 /// <summary>What a run is: the scenario, the network's size, how long, and the seed.</summary>
 internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null, string? PlotPath = null)
 {
-    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>network-cap</c>, <c>answer-limit</c>, <c>operator-cap</c>, <c>operator-limit</c>.</summary>
+    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>network-cap</c>, <c>answer-limit</c>, <c>operator-cap</c>, <c>operator-limit</c>, <c>budget-share</c>.</summary>
     public IReadOnlyList<string> Off { get; init; } = [];
 
     /// <summary>The nodes' options with the defences switched off.</summary>
@@ -34,6 +34,11 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
         options.OneGoodPeerPerAddress = !Off.Contains("bucket-rule");
         options.LimitAnswerPerNetwork = !Off.Contains("answer-limit");
         options.LimitAnswerPerOperator = !Off.Contains("operator-limit");
+        if (Off.Contains("budget-share"))
+        {
+            options.AddPeerBudgetPerNetwork = options.AddPeerBudget;
+        }
+
         if (Off.Contains("operator-cap"))
         {
             options.MaxGoodPeersPerOperator = 0;
@@ -57,7 +62,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
     public long MemoryBaseline { get; init; }
 
     /// <summary>What <c>--off</c> accepts.</summary>
-    public static readonly IReadOnlyList<string> Defences = ["bucket-rule", "network-cap", "operator-cap", "answer-limit", "operator-limit"];
+    public static readonly IReadOnlyList<string> Defences = ["bucket-rule", "network-cap", "operator-cap", "answer-limit", "operator-limit", "budget-share"];
 
     public static ScenarioSettings Parse(string[] args)
     {
@@ -115,24 +120,28 @@ internal static class Scenario
     {
         await using var simulation = new Simulation(settings.Seed, settings.Configure);
         var report = new ScenarioReport(settings);
+        simulation.Attacker = settings.Kind switch
+        {
+            ScenarioKind.Sybil or ScenarioKind.Eclipse => new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 50, seed: settings.Seed + 7),
+            ScenarioKind.Operator => new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 200, seed: settings.Seed + 7, oneOperator: true),
+            _ => null,
+        };
+
+        // The attacker is there from the first moment: each node hears from it as soon as it starts, before its
+        // table has filled with honest peers, and then every 10 minutes.
         for (var i = 0; i < settings.Nodes; i++)
         {
-            await simulation.StartNodeAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (settings.Kind is ScenarioKind.Sybil or ScenarioKind.Eclipse)
-        {
-            simulation.Attacker = new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 50, seed: settings.Seed + 7);
-        }
-        else if (settings.Kind == ScenarioKind.Operator)
-        {
-            simulation.Attacker = new Attacker(simulation, hostCount: 10 * settings.Nodes, addressCount: 200, seed: settings.Seed + 7, oneOperator: true);
+            var node = await simulation.StartNodeAsync(cancellationToken).ConfigureAwait(false);
+            if (simulation.Attacker is { } attacker && (i == 0 || settings.Kind != ScenarioKind.Eclipse))
+            {
+                await attacker.AnnounceAsync(simulation.Network, node.Host, 50, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var victim = simulation.LiveNodes[0];
         for (var minute = 1; minute <= settings.Hours * 60; minute++)
         {
-            if (simulation.Attacker is { } attacker && minute % 10 == 1)
+            if (simulation.Attacker is { } attacker && minute % 10 == 0)
             {
                 var targets = settings.Kind == ScenarioKind.Eclipse ? [victim] : simulation.LiveNodes;
                 foreach (var target in targets)

@@ -22,7 +22,7 @@ internal sealed class AddPeerPolicy(
     IAddPeerGuard? fleetGuard = null)
 {
     private readonly AddPeerPauseMap _pauses = new(options.PeerAddPause, options.MaxAddPeerPauseEntries);
-    private readonly AddPeerBudget _budget = new(options.AddPeerBudget, options.AddPeerBudgetInterval);
+    private readonly AddPeerBudget _budget = new(options.AddPeerBudget, options.AddPeerBudgetInterval, options.AddPeerBudgetPerNetwork);
     private DateTimeOffset _onionPermitTime = DateTimeOffset.MinValue;
     private int _budgetWarned;
 
@@ -71,7 +71,9 @@ internal sealed class AddPeerPolicy(
         }
 
         var now = timeProvider.GetUtcNow();
-        if (!_budget.HasRoom(now))
+        // A network that is not public (a lab, a LAN) is the operator's own: each of its addresses has its own share.
+        var network = PeerHost.IsPublicAddress(source) ? PeerBuckets.GetExternalNetwork(source) : NetworkPrefix.Of(source, 32, 128);
+        if (!_budget.HasRoom(now, network))
         {
             return RejectOverBudget(sourceText, host.Value);
         }
@@ -89,7 +91,7 @@ internal sealed class AddPeerPolicy(
             return Reject(sourceText, host.Value, refusal);
         }
 
-        if (!_budget.TryTake(timeProvider.GetUtcNow()))
+        if (!_budget.TryTake(timeProvider.GetUtcNow(), network))
         {
             return RejectOverBudget(sourceText, host.Value);
         }

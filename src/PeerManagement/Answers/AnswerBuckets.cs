@@ -8,7 +8,8 @@ namespace PeerManagement;
 /// The external buckets (IPv4 /16, IPv6 /56, see <see cref="PeerBuckets.GetExternalNetwork"/>) of one answer
 /// build, each with the pick of its peers so far. An IPv4 /16 is a 16-bit number, so its slot is found by
 /// index in an array reused from build to build: no hashing, and one compact array instead of a dictionary's
-/// scattered entries, which is what kept a 100,000-peer answer slow. Other addresses use a dictionary.
+/// scattered entries, which is what kept a 100,000-peer answer slow. Other addresses use a dictionary, and so do
+/// IPv4 ones while the table is small: the array is 1 MB, too much for a node that holds a few hundred peers.
 /// </summary>
 internal sealed class AnswerBuckets
 {
@@ -17,10 +18,15 @@ internal sealed class AnswerBuckets
     // By the top 16 bits of the address; a slot belongs to this build when its generation is the current one.
     private Slot[]? _ipv4;
     private int _generation;
+    private bool _indexed;
 
-    /// <summary>Forgets the buckets of the previous build.</summary>
-    public void Clear()
+    /// <summary>How many records a table holds before IPv4 buckets are found by index.</summary>
+    internal const int IndexedFrom = 4096;
+
+    /// <summary>Forgets the buckets of the previous build, for a build over <paramref name="records"/> records.</summary>
+    public void Clear(int records)
     {
+        _indexed = records >= IndexedFrom;
         _other.Clear();
         if (++_generation == int.MaxValue)
         {
@@ -36,7 +42,7 @@ internal sealed class AnswerBuckets
     /// <summary>The pick of the bucket of <paramref name="address"/>; a name whose address is not known yet shares one bucket.</summary>
     public ref BucketPick Find(IPAddress? address)
     {
-        if (address is not null && TryGetIPv4(address, out var v4))
+        if (_indexed && address is not null && TryGetIPv4(address, out var v4))
         {
             _ipv4 ??= new Slot[1 << 16];
             ref var slot = ref _ipv4[(int)(v4 >> 16)];

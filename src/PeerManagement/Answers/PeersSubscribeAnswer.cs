@@ -194,7 +194,7 @@ internal sealed class PeersSubscribeAnswer(
         chosenFlags.Clear();
         var clearnet = 0;
         _onion.Clear();
-        _buckets.Clear();
+        _buckets.Clear(count);
         _scratch.Reset();
         _operators.Clear();
         foreach (var record in records)
@@ -305,7 +305,7 @@ internal sealed class PeersSubscribeAnswer(
 
         // Keep no records alive through the reused buffers.
         _onion.Clear();
-        _buckets.Clear();
+        _buckets.Clear(count);
         return expires;
     }
 

@@ -146,6 +146,15 @@ public sealed class PeerManagementOptions
     [Range(1, 1000000)]
     public int AddPeerBudget { get; set; } = 20;
 
+    /// <summary>
+    /// Of <see cref="AddPeerBudget"/>, at most this many acceptances per interval go to callers of one external
+    /// network (IPv4 /16, IPv6 /56), so that a flood from a few networks cannot spend the whole budget and shut out
+    /// the announcements of honest nodes elsewhere. Callers with an address that is not public (a lab, a LAN) each
+    /// have their own share. Default: 2.
+    /// </summary>
+    [Range(1, 1000000)]
+    public int AddPeerBudgetPerNetwork { get; set; } = 2;
+
     /// <summary>The interval of <see cref="AddPeerBudget"/>. Default: 10 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AddPeerBudgetInterval { get; set; } = TimeSpan.FromMinutes(10);

@@ -178,6 +178,22 @@ public sealed class PeersSubscribeAnswerTests
         element.GetRawText().Should().Be("""[["44.1.0.1","good.example.org",["s","t"]]]""");
     }
 
+    [Theory]
+    [InlineData(300)]
+    [InlineData(5_000)] // past AnswerBuckets.IndexedFrom: IPv4 buckets found by index
+    public async Task Each_16_gets_at_most_two_places_in_a_small_table_and_in_a_large_one(int peers)
+    {
+        await using var h = NewHarness();
+        for (var i = 0; i < peers; i++)
+        {
+            AddGood(h, $"p{i}.example.org", $"{44 + (i / 3 % 40)}.{i / 120}.{i % 3}.1");
+        }
+
+        var networks = Hosts(Ask(h)).Select(host => h.Table.Find(Host(host))!.Peer.IPAddress!.ToString().Split('.')[..2])
+            .GroupBy(octets => string.Join('.', octets)).ToList();
+        networks.Should().HaveCount((peers + 2) / 3).And.OnlyContain(g => g.Count() == 2 || (peers % 3 == 1 && g.Count() == 1));
+    }
+
     [Fact]
     public async Task Hosts_that_presented_one_TLS_key_take_one_place_in_the_answer()
     {

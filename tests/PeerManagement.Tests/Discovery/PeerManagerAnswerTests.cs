@@ -183,7 +183,7 @@ public class PeerManagerAnswerTests
         var accepted = 0;
         for (var i = 0; i < 1000; i++)
         {
-            var ip = $"44.{60 + (i / 250)}.{i % 250}.1";
+            var ip = $"{44 + (i % 40)}.{i / 40}.0.1";
             accepted += await AddPeerAsync(h, ip, ip) ? 1 : 0;
         }
 
@@ -194,6 +194,21 @@ public class PeerManagerAnswerTests
 
         h.Time.Advance(h.Options.AddPeerBudgetInterval);
         (await AddPeerAsync(h, "44.70.0.1", "44.70.0.1")).Should().BeTrue("the budget refills after its interval");
+    }
+
+    [Fact]
+    public async Task A_flood_from_a_few_16s_takes_only_their_share_of_the_budget_and_leaves_the_rest_to_other_networks()
+    {
+        await using var h = new DiscoveryHarness(o => o.Identities.Clear());
+        var flooded = 0;
+        for (var i = 0; i < 150; i++)
+        {
+            var ip = $"190.{10 + (i % 3 * 10)}.{i / 3}.7"; // 50 /24s in each of 3 /16s
+            flooded += await AddPeerAsync(h, ip, ip) ? 1 : 0;
+        }
+
+        flooded.Should().Be(3 * h.Options.AddPeerBudgetPerNetwork, "each /16 gets its share of the budget, no more");
+        (await AddPeerAsync(h, "44.70.0.1", "44.70.0.1")).Should().BeTrue("the rest of the budget is there for other networks");
     }
 
     [Fact]
