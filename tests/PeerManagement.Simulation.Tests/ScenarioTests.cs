@@ -32,8 +32,10 @@ public class ScenarioTests
     public async Task A_sybil_flood_on_three_16s_gets_at_most_two_entries_per_16_into_any_answer()
     {
         const int Nodes = 50;
-        var (_, figures) = await Simulator.RunAsync("--scenario", "sybil", "--nodes", $"{Nodes}", "--hours", "2", "--seed", "3");
+        var (_, figures) = await Simulator.RunAsync("--scenario", "sybil", "--nodes", $"{Nodes}", "--hours", "3", "--seed", "3");
 
+        // After the first re-check of good peers (StaleAfter × 0.8, 2.4 h): what each node heard in its first minutes
+        // is then checked again, and what its peers learned since reaches it.
         var last = figures.GetProperty("Hours").EnumerateArray().Last();
         last.GetProperty("MinGoodHonest").GetDouble().Should().BeLessThan(0.9, "the flood does reach the tables");
         last.GetProperty("MinAnswerHonest").GetDouble().Should().BeGreaterThanOrEqualTo(Nodes / (Nodes + 6.0),
@@ -44,7 +46,7 @@ public class ScenarioTests
     public async Task Without_the_address_and_network_rules_and_the_answer_limit_the_same_flood_takes_nine_tenths_of_every_answer()
     {
         var (_, figures) = await Simulator.RunAsync(
-            "--scenario", "sybil", "--nodes", "30", "--hours", "2", "--seed", "5", "--off", "bucket-rule,network-cap,answer-limit");
+            "--scenario", "sybil", "--nodes", "30", "--hours", "2", "--seed", "5", "--off", "bucket-rule,network-cap,answer-limit,budget-share");
 
         var last = figures.GetProperty("Hours").EnumerateArray().Last();
         last.GetProperty("MinGoodHonest").GetDouble().Should().BeLessThan(0.2, "every name of the attacker's 50 addresses becomes good");
@@ -54,9 +56,9 @@ public class ScenarioTests
     [Fact]
     public async Task A_sybil_flood_against_a_thousand_nodes_leaves_nine_tenths_of_every_answer_honest_and_every_table_bounded()
     {
-        var (_, figures) = await Simulator.RunAsync("--scenario", "sybil", "--nodes", "1000", "--hours", "1", "--seed", "1", "--max-peers", "100");
+        var (_, figures) = await Simulator.RunAsync("--scenario", "sybil", "--nodes", "1000", "--hours", "3", "--seed", "1", "--max-peers", "100");
 
-        var hour = figures.GetProperty("Hours").EnumerateArray().Single();
+        var hour = figures.GetProperty("Hours").EnumerateArray().Last();
         hour.GetProperty("Nodes").GetInt32().Should().Be(1000);
         hour.GetProperty("MinAnswerHonest").GetDouble().Should().BeGreaterThanOrEqualTo(0.9, "the goal: nine tenths of every honest node's answer");
         hour.GetProperty("MaxTable").GetInt32().Should().BeLessThanOrEqualTo(100, "a table never outgrows MaxPeers, whatever the attacker announces");
@@ -64,20 +66,23 @@ public class ScenarioTests
     }
 
     [Fact]
-    public async Task One_operator_behind_two_hundred_networks_takes_one_place_in_every_answer_and_few_in_every_table()
+    public async Task One_operator_behind_two_hundred_networks_takes_at_most_one_place_in_any_answer_and_few_in_any_table()
     {
         const int Nodes = 50;
-        var (_, on) = await Simulator.RunAsync("--scenario", "operator", "--nodes", $"{Nodes}", "--hours", "1", "--seed", "6");
+        var (_, on) = await Simulator.RunAsync("--scenario", "operator", "--nodes", $"{Nodes}", "--hours", "3", "--seed", "6");
         var (_, off) = await Simulator.RunAsync(
-            "--scenario", "operator", "--nodes", $"{Nodes}", "--hours", "1", "--seed", "6", "--off", "operator-cap,operator-limit");
+            "--scenario", "operator", "--nodes", $"{Nodes}", "--hours", "3", "--seed", "6", "--off", "operator-cap,operator-limit");
 
-        var defended = on.GetProperty("Hours").EnumerateArray().Single();
-        defended.GetProperty("MinAnswerHonest").GetDouble().Should().BeGreaterThanOrEqualTo((Nodes - 1) / (double)Nodes, "one key, one place");
-        defended.GetProperty("MinGoodHonest").GetDouble().Should().BeGreaterThanOrEqualTo((Nodes - 1) / (Nodes - 1 + 8.0 + 4),
-            "at most 8 good peers per key, exceeded only by the 4 checks a node runs at once");
-        var undefended = off.GetProperty("Hours").EnumerateArray().Single();
-        undefended.GetProperty("MinAnswerHonest").GetDouble().Should().BeLessThan(0.5, "each of its 200 networks gets its 2 places");
-        undefended.GetProperty("MinGoodHonest").GetDouble().Should().BeLessThan(0.5);
+        foreach (var hour in on.GetProperty("Hours").EnumerateArray())
+        {
+            hour.GetProperty("MaxAnswerAttacker").GetInt32().Should().BeLessThanOrEqualTo(1, "one key, one place in an answer");
+            hour.GetProperty("MaxGoodAttacker").GetInt32().Should().BeLessThanOrEqualTo(8 + 4,
+                "at most 8 good peers per key, exceeded only by the 4 checks a node runs at once");
+        }
+
+        var undefended = off.GetProperty("Hours").EnumerateArray().Last();
+        undefended.GetProperty("MaxAnswerAttacker").GetInt32().Should().BeGreaterThan(20, "each of its 200 networks could get 2 places");
+        undefended.GetProperty("MaxGoodAttacker").GetInt32().Should().BeGreaterThan(100);
     }
 
     [Fact]

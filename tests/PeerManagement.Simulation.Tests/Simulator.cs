@@ -26,7 +26,7 @@ internal static class Simulator
         {
             var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
             var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(3));
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(6));
             process.ExitCode.Should().Be(0, "the simulator ends normally; it wrote: {0}", await error);
             var text = await output;
             using var figures = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken));

@@ -50,7 +50,9 @@ internal sealed class ScenarioReport(ScenarioSettings settings)
             views.Average(v => v.GoodHonestFraction),
             views.Min(v => v.AnswerHonestFraction),
             views.Average(v => v.AnswerHonestFraction),
-            victim?.HonestGood));
+            victim?.HonestGood,
+            views.Max(v => v.Good - v.HonestGood),
+            views.Max(v => v.Answered - v.HonestAnswered)));
     }
 
     /// <summary>The figures as JSON, for the tests.</summary>
@@ -98,4 +100,6 @@ internal sealed record HourFigures(
     double AvgGoodHonest,
     double MinAnswerHonest,
     double AvgAnswerHonest,
-    int? VictimHonestGood);
+    int? VictimHonestGood,
+    int MaxGoodAttacker,
+    int MaxAnswerAttacker);
