@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using PeerManagement.TestUtilities.Threading;
 
 namespace PeerManagement.Simulation;
 
 /// <summary>
 /// Honest nodes (real <see cref="PeerManager"/>s) and, in the attack scenarios, an attacker, on one
 /// <see cref="SimulatedNetwork"/> and one fake clock. The clock moves only when every node is idle
-/// (<see cref="Quiescence"/>), so a run depends on nothing but its settings and seed.
+/// (<see cref="ThreadPoolQuiescence"/>), so a run depends on nothing but its settings and seed.
 /// </summary>
 internal sealed class Simulation : IAsyncDisposable
 {
@@ -67,9 +68,9 @@ internal sealed class Simulation : IAsyncDisposable
     /// <summary>Moves the clock by <paramref name="step"/>, letting every node finish what the moment brings first.</summary>
     public async Task StepAsync(TimeSpan step)
     {
-        await Quiescence.WaitAsync().ConfigureAwait(false);
+        await ThreadPoolQuiescence.SettleAsync(quietRounds: 1, maxRounds: int.MaxValue).ConfigureAwait(false);
         Time.Advance(step);
-        await Quiescence.WaitAsync().ConfigureAwait(false);
+        await ThreadPoolQuiescence.SettleAsync(quietRounds: 1, maxRounds: int.MaxValue).ConfigureAwait(false);
     }
 
     /// <summary>What an honest node holds and answers now.</summary>

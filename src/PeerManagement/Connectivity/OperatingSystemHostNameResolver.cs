@@ -10,6 +10,17 @@ namespace PeerManagement;
 /// </summary>
 internal sealed class OperatingSystemHostNameResolver : IHostNameResolver
 {
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _lookup;
+
+    /// <summary>Resolves through the operating system (<see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>).</summary>
+    public OperatingSystemHostNameResolver()
+        : this(Dns.GetHostAddressesAsync)
+    {
+    }
+
+    /// <summary>Resolves through <paramref name="lookup"/> in place of the system (for tests).</summary>
+    internal OperatingSystemHostNameResolver(Func<string, CancellationToken, Task<IPAddress[]>> lookup) => _lookup = lookup;
+
     public async ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -20,7 +31,7 @@ internal sealed class OperatingSystemHostNameResolver : IHostNameResolver
 
         try
         {
-            return await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            return await _lookup(host, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException)
         {

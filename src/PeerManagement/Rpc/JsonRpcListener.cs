@@ -108,6 +108,9 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
     /// <summary>The number of open sessions (TLS handshakes in progress included).</summary>
     public int SessionCount => Volatile.Read(ref _sessionCount);
 
+    /// <summary>Raised after <see cref="SessionCount"/> changed, on the thread that changed it (for tests to wait on).</summary>
+    internal event Action? SessionCountChanged;
+
     /// <summary>Binds the endpoint and starts accepting connections.</summary>
     /// <param name="cancellationToken">Not used; binding does not wait.</param>
     /// <returns>A completed task.</returns>
@@ -224,6 +227,7 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
             }
 
             Interlocked.Increment(ref _sessionCount);
+            SessionCountChanged?.Invoke();
             socket.NoDelay = true;
             lock (_gate)
             {
@@ -358,6 +362,7 @@ public sealed class JsonRpcListener : IHostedService, IAsyncDisposable
             }
 
             Interlocked.Decrement(ref _sessionCount);
+            SessionCountChanged?.Invoke();
         }
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using PeerManagement.TestUtilities.Electrum;
+using PeerManagement.TestUtilities.Threading;
 
 namespace PeerManagement.Tests.Discovery;
 
@@ -50,7 +51,7 @@ public class PeerManagerLifecycleTests
 
         await h.Manager.StartAsync(DiscoveryHarness.Token);
         h.Time.Advance(TimeSpan.FromHours(1));
-        await Task.Delay(50, DiscoveryHarness.Token);
+        await ThreadPoolQuiescence.SettleAsync(); // whatever the hour set going has run
 
         h.Table.Count.Should().Be(0);
         h.Network.Attempts.Should().BeEmpty();
@@ -72,7 +73,7 @@ public class PeerManagerLifecycleTests
 
         await h.Manager.StartAsync(DiscoveryHarness.Token);
         h.Time.Advance(TimeSpan.FromHours(1));
-        await Task.Delay(50, DiscoveryHarness.Token);
+        await ThreadPoolQuiescence.SettleAsync(); // whatever the hour set going has run
 
         h.Table.Count.Should().Be(0);
         h.Network.Attempts.Should().BeEmpty();

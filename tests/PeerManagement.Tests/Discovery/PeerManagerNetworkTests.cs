@@ -2,6 +2,7 @@ using PeerManagement.TestUtilities.Time;
 using System.Net;
 using Microsoft.Extensions.Options;
 using PeerManagement.TestUtilities.Electrum;
+using PeerManagement.TestUtilities.Threading;
 
 namespace PeerManagement.Tests.Discovery;
 
@@ -69,10 +70,7 @@ public class PeerManagerNetworkTests
         for (var i = 0; i < 600 && !done(); i++)
         {
             // Let the checks that are due finish before moving the clock.
-            for (var settle = 0; settle < 50; settle++)
-            {
-                await Task.Delay(1, DiscoveryHarness.Token);
-            }
+            await ThreadPoolQuiescence.SettleAsync();
 
             if (!done())
             {

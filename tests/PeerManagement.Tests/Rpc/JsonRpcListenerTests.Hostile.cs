@@ -25,7 +25,7 @@ public partial class JsonRpcListenerTests
                 hostile.Add(client);
             }
 
-            await WaitUntilAsync(() => listener.SessionCount == 20);
+            await WaitForSessionsAsync(listener, 20);
             for (var i = 0; i < 12; i++)
             {
                 using var client = new TcpClient(new IPEndPoint(OtherLoopback, 0));
@@ -58,7 +58,7 @@ public partial class JsonRpcListenerTests
                 clients.Add(client);
             }
 
-            await WaitUntilAsync(() => listener.SessionCount == options.MaxSessionsPerAddress);
+            await WaitForSessionsAsync(listener, options.MaxSessionsPerAddress);
             using var extra = new TcpClient(AddressFamily.InterNetwork);
             await extra.ConnectAsync(listener.LocalEndPoint!, Token);
 
@@ -96,7 +96,7 @@ public partial class JsonRpcListenerTests
         time.Advance(TimeSpan.FromMinutes(1));
 
         (await ReadOrClosedAsync(stream)).Should().Be(0, "junk is no activity");
-        await WaitUntilAsync(() => listener.SessionCount == 0);
+        await WaitForSessionsAsync(listener, 0);
     }
 
     [Fact]

@@ -173,7 +173,7 @@ public partial class JsonRpcListenerTests
             await using var session = Sessions().Create(client.GetStream(), new JsonRpcSessionSettings());
             (await session.InvokeAsync("add", [i, 1], Token).WaitAsync(Bound, Token)).GetInt32().Should().Be(i + 1);
             await session.DisposeAsync();
-            await WaitUntilAsync(() => listener.SessionCount == 0);
+            await WaitForSessionsAsync(listener, 0);
         }
     }
 
@@ -208,7 +208,7 @@ public partial class JsonRpcListenerTests
         var timers = time.TimersCreated;
         using var client = new TcpClient();
         await client.ConnectAsync(listener.LocalEndPoint!, Token);
-        await WaitUntilAsync(() => listener.SessionCount == 1);
+        await WaitForSessionsAsync(listener, 1);
 
         // The handshake's deadline is armed on the listener's side a moment after the accept: wait for its timer.
         await time.WaitForTimersAsync(timers + 1, Token).WaitAsync(Bound, Token);
@@ -216,7 +216,7 @@ public partial class JsonRpcListenerTests
         time.Advance(new JsonRpcListenerOptions().HandshakeTimeout);
 
         (await read.WaitAsync(Bound, Token)).Should().Be(0);
-        await WaitUntilAsync(() => listener.SessionCount == 0);
+        await WaitForSessionsAsync(listener, 0);
     }
 
     [Fact]
@@ -228,7 +228,7 @@ public partial class JsonRpcListenerTests
         using var client = new TcpClient();
         await client.ConnectAsync(listener.LocalEndPoint!, Token);
         var stream = client.GetStream();
-        await WaitUntilAsync(() => listener.SessionCount == 1);
+        await WaitForSessionsAsync(listener, 1);
         await stream.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"add\",\"params\":[1,1]}\n"u8.ToArray(), Token);
         await ReadLineAsync(stream);
 
@@ -240,7 +240,7 @@ public partial class JsonRpcListenerTests
         time.Advance(TimeSpan.FromMinutes(1));
 
         (await ReadOrClosedAsync(stream)).Should().Be(0);
-        await WaitUntilAsync(() => listener.SessionCount == 0);
+        await WaitForSessionsAsync(listener, 0);
     }
 
     [Fact]
@@ -279,7 +279,7 @@ public partial class JsonRpcListenerTests
             Encoding.UTF8.GetString(answer.ToArray()).Should().Contain("-32700");
         }
 
-        await WaitUntilAsync(() => listener.SessionCount == 0);
+        await WaitForSessionsAsync(listener, 0);
         using var good = new TcpClient();
         await good.ConnectAsync(listener.LocalEndPoint!, Token);
         await using var session = Sessions().Create(good.GetStream(), new JsonRpcSessionSettings());
@@ -354,13 +354,27 @@ public partial class JsonRpcListenerTests
         return line.ToString();
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    // Woken by the listener each time its count changes; the bound is only a deadline.
+    private static async Task WaitForSessionsAsync(JsonRpcListener listener, int count)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        cts.CancelAfter(Bound);
-        while (!condition())
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check()
         {
-            await Task.Delay(10, cts.Token);
+            if (listener.SessionCount == count)
+            {
+                reached.TrySetResult();
+            }
+        }
+
+        listener.SessionCountChanged += Check;
+        try
+        {
+            Check();
+            await reached.Task.WaitAsync(Bound, Token);
+        }
+        finally
+        {
+            listener.SessionCountChanged -= Check;
         }
     }
 }
