@@ -17,14 +17,14 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
     /// <summary>Why <paramref name="host"/>, reached at <paramref name="address"/>, breaks the rule, or <see langword="null"/>.</summary>
     public string? Violation(PeerHost host, IPAddress? address, string bucket, long serverKeyId = 0)
     {
-        if (OperatorViolation(host, serverKeyId) is { } tooMany)
-        {
-            return tooMany;
-        }
-
         var now = timeProvider.GetUtcNow();
         if (host.IsOnion)
         {
+            if (CapViolation(host, null, serverKeyId, now) is { } tooMany)
+            {
+                return tooMany;
+            }
+
             var good = 0;
             var onion = 0;
             foreach (var other in table.GetRecords())
@@ -43,7 +43,7 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
         }
 
         var ip = address ?? host.Address!;
-        return (oneGoodPeerPerBucket ? AddressViolation(host, ip, bucket, now) : null) ?? NetworkViolation(host, ip, now);
+        return (oneGoodPeerPerBucket ? AddressViolation(host, ip, bucket, now) : null) ?? CapViolation(host, ip, serverKeyId, now);
     }
 
     private string? AddressViolation(PeerHost host, IPAddress ip, string bucket, DateTimeOffset now)
@@ -79,50 +79,38 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
         return null;
     }
 
-    // A scan of the table, like the IPv6 bucket's: one check at a time per bucket, and checks are rare next to it.
-    // Networks that are not public (a lab on loopback, a LAN) are the operator's own, so the cap leaves them alone.
-    private string? NetworkViolation(PeerHost host, IPAddress ip, DateTimeOffset now)
+    // The per-network and per-operator caps in one scan of the table, like the IPv6 bucket's: one check at a time
+    // per bucket, and checks are rare next to it. Networks that are not public (a lab on loopback, a LAN) are the
+    // operator's own, so the network cap leaves them alone; a peer without a TLS key has no operator to count.
+    private string? CapViolation(PeerHost host, IPAddress? ip, long serverKeyId, DateTimeOffset now)
     {
-        if (maxGoodPerNetwork <= 0 || !PeerHost.IsPublicAddress(ip))
+        var network = maxGoodPerNetwork > 0 && ip is not null && PeerHost.IsPublicAddress(ip) ? PeerBuckets.GetExternalNetwork(ip) : (NetworkPrefix?)null;
+        var byOperator = maxGoodPerOperator > 0 && serverKeyId != 0;
+        if (network is null && !byOperator)
         {
             return null;
         }
 
-        var network = PeerBuckets.GetExternalNetwork(ip);
-        var good = 0;
+        int inNetwork = 0, ofOperator = 0;
         foreach (var other in table.GetRecords())
         {
-            if (other.Host != host
-                && !other.Host.IsOnion
-                && (other.IPAddress ?? other.Host.Address) is { } otherAddress
-                && other.GetStatus(now, table.StaleAfter) == PeerStatus.Good
-                && PeerBuckets.GetExternalNetwork(otherAddress) == network
-                && ++good >= maxGoodPerNetwork)
+            if (other.Host == host || other.GetStatus(now, table.StaleAfter) != PeerStatus.Good)
             {
-                return $"too many good peers in network {network}";
+                continue;
             }
-        }
 
-        return null;
-    }
-
-    private string? OperatorViolation(PeerHost host, long serverKeyId)
-    {
-        if (maxGoodPerOperator <= 0 || serverKeyId == 0)
-        {
-            return null;
-        }
-
-        var now = timeProvider.GetUtcNow();
-        var good = 0;
-        foreach (var other in table.GetRecords())
-        {
-            if (other.ServerKeyId == serverKeyId
-                && other.Host != host
-                && other.GetStatus(now, table.StaleAfter) == PeerStatus.Good
-                && ++good >= maxGoodPerOperator)
+            if (byOperator && other.ServerKeyId == serverKeyId && ++ofOperator >= maxGoodPerOperator)
             {
                 return "too many good peers of one operator (TLS key)";
+            }
+
+            if (network is { } own
+                && !other.Host.IsOnion
+                && (other.IPAddress ?? other.Host.Address) is { } otherAddress
+                && PeerBuckets.GetExternalNetwork(otherAddress) == own
+                && ++inNetwork >= maxGoodPerNetwork)
+            {
+                return $"too many good peers in network {own}";
             }
         }
 
