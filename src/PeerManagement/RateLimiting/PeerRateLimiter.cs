@@ -19,7 +19,8 @@ namespace PeerManagement;
 /// tokens in <see cref="RateLimitingOptions.QueueProcessingOrder"/>.</item>
 /// </list>
 /// Thread-safe. Granted and rejected-without-queue decisions take one short lock and allocate nothing except the
-/// failed lease that carries the retry-after time. Every decision on a request for permits is counted on the meter
+/// failed lease that carries the retry-after time; a rejection while nothing has changed since the last one takes
+/// no lock and hands out the same lease. Every decision on a request for permits is counted on the meter
 /// <see cref="PeerManagementDiagnostics.MeterName"/> (<c>peermanagement.rate_limiter.decisions</c>, tag
 /// <c>decision</c>: granted, delayed or rejected), whoever asks.
 /// </summary>
@@ -84,8 +85,14 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         CheckPermits(permitCount);
+        RateLimitLease? lease;
+        if (permitCount != 0 && (lease = _bucket.TryRejectFast(_settings, permitCount)) is not null)
+        {
+            _settings.RecordDecision(lease, permitCount);
+            return lease;
+        }
+
         var tick = Environment.TickCount64;
-        RateLimitLease lease;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_bucket.IsClosedLocked, this);

@@ -12,14 +12,25 @@ internal sealed class PeerRejectedLease : RateLimitLease
     private static readonly string[] RetryAfterNames = [MetadataName.RetryAfter.Name];
     private readonly TokenBucketSettings _settings;
 
-    public PeerRejectedLease(TokenBucketSettings settings, long readyAt)
+    public PeerRejectedLease(TokenBucketSettings settings, long readyAt, int permitCount, long surelyBeforeTick)
     {
         _settings = settings;
         ReadyAt = readyAt;
+        PermitCount = permitCount;
+        SurelyBeforeTick = surelyBeforeTick;
     }
 
     /// <summary>When the bucket will hold the permits asked for (and those queued before them), in timestamp ticks.</summary>
     public long ReadyAt { get; }
+
+    /// <summary>The permits asked for when this lease was made.</summary>
+    public int PermitCount { get; }
+
+    /// <summary>
+    /// On the system clock, the last OS tick count (<see cref="Environment.TickCount64"/>) at which
+    /// <see cref="ReadyAt"/> is surely still ahead; <see cref="long.MinValue"/> on other clocks.
+    /// </summary>
+    public long SurelyBeforeTick { get; }
 
     public override bool IsAcquired => false;
 

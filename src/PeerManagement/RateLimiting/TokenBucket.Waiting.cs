@@ -44,7 +44,7 @@ internal partial class TokenBucket
         var queued = wait?.QueuedPermits ?? 0;
         if (permitCount > s.QueueLimit)
         {
-            _failed++;
+            Interlocked.Increment(ref _failed);
             return Reject(s, permitCount, now);
         }
 
@@ -52,7 +52,7 @@ internal partial class TokenBucket
         {
             if (s.Order == QueueProcessingOrder.OldestFirst)
             {
-                _failed++;
+                Interlocked.Increment(ref _failed);
                 return Reject(s, permitCount, now);
             }
 
@@ -60,7 +60,7 @@ internal partial class TokenBucket
             while (wait!.Queue.First is { } oldest && s.QueueLimit - wait.QueuedPermits < permitCount)
             {
                 RemoveLocked(oldest.Value);
-                _failed++;
+                Interlocked.Increment(ref _failed);
                 oldest.Value.TrySetResult(PeerRateLimitLease.Failed);
             }
         }
@@ -74,6 +74,7 @@ internal partial class TokenBucket
         waiter = new Waiter(this, permitCount, cancellationToken);
         waiter.Node = wait.Queue.AddLast(waiter);
         wait.QueuedPermits += permitCount;
+        _fastReject = null;
         if (cancellationToken.CanBeCanceled)
         {
             // Runs at once (under the same, re-entrant lock) if already cancelled.
@@ -165,6 +166,7 @@ internal partial class TokenBucket
         }
 
         _closed = true;
+        _fastReject = null;
         if (_wait is not { } wait)
         {
             return null;
@@ -251,6 +253,7 @@ internal partial class TokenBucket
         waiter.Node = null;
         wait.QueuedPermits -= waiter.Permits;
         waiter.Registration.Unregister();
+        _fastReject = null;
     }
 
     private void CancelWaiter(Waiter waiter)

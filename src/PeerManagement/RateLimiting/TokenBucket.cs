@@ -29,6 +29,10 @@ internal partial class TokenBucket
     private WaitState? _wait;
     private PeerRejectedLease? _rejected;
 
+    // The last rejection, for TryRejectFast to hand out again without the lock; null as soon as anything that could
+    // move its instant changes (tokens taken or given back, the queue, closing). Refill does not move it.
+    private PeerRejectedLease? _fastReject;
+
     public TokenBucket(TokenBucketSettings settings, long now)
     {
         _units = settings.Capacity;
@@ -39,6 +43,23 @@ internal partial class TokenBucket
 
     /// <summary>Whether nobody waits on this bucket (neither queued nor serving a delay).</summary>
     public bool HasNoWaitersLocked => _wait is null || (_wait.Queue.Count == 0 && _wait.Delaying == 0);
+
+    /// <summary>
+    /// Without the lock: the last rejection again when nothing has changed since and the permits it waits for are
+    /// surely not back yet (a flood of rejections then costs no lock and no precise clock read); otherwise
+    /// <see langword="null"/>, and the caller decides under the lock.
+    /// </summary>
+    public PeerRejectedLease? TryRejectFast(TokenBucketSettings s, int permitCount)
+    {
+        var cached = Volatile.Read(ref _fastReject);
+        if (cached is null || cached.PermitCount != permitCount || !s.IsSurelyBefore(cached))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _failed);
+        return cached;
+    }
 
     public RateLimitLease AttemptAcquireLocked(TokenBucketSettings s, int permitCount, long now)
     {
@@ -75,7 +96,7 @@ internal partial class TokenBucket
             }
         }
 
-        _failed++;
+        Interlocked.Increment(ref _failed);
         return Reject(s, permitCount, now, readyAt);
     }
 
@@ -87,7 +108,7 @@ internal partial class TokenBucket
             CurrentAvailablePermits = _units / s.WindowUnits,
             CurrentQueuedCount = _wait?.QueuedPermits ?? 0,
             TotalSuccessfulLeases = _successful,
-            TotalFailedLeases = _failed,
+            TotalFailedLeases = Interlocked.Read(ref _failed),
         };
     }
 
@@ -119,6 +140,7 @@ internal partial class TokenBucket
 
     private void AddBack(TokenBucketSettings s, long units)
     {
+        _fastReject = null;
         if (_units >= s.Capacity)
         {
             return;
@@ -167,23 +189,64 @@ internal partial class TokenBucket
 
     private bool TryTake(TokenBucketSettings s, int permitCount, long now, out bool delayed)
     {
-        Refill(s, now);
-        var needed = permitCount * s.WindowUnits;
-        if (_units < needed)
+        if (_units < s.Capacity && !RefillBeforeTake(s, now))
         {
-            delayed = false;
+            var needed = permitCount * s.WindowUnits;
+            if (_units < needed)
+            {
+                delayed = false;
+                return false;
+            }
+
+            _units -= needed;
+        }
+        else
+        {
+            // Full (permitCount ≤ MaxTokens always fits): leaving full, refill counts from now.
+            if (now > _last)
+            {
+                _last = now;
+            }
+
+            _units -= permitCount * s.WindowUnits;
+        }
+
+        if (_fastReject is not null)
+        {
+            _fastReject = null;
+        }
+
+        delayed = s.SoftTier && CountInWindow(s, permitCount, now);
+        return true;
+    }
+
+    // Refill of a bucket that is not full, before a take: returns whether it is full now, leaving _last for the
+    // take to set (the exact instant it became full, which Refill works out by a division, does not matter then).
+    private bool RefillBeforeTake(TokenBucketSettings s, long now)
+    {
+        var elapsed = now - _last;
+        if (elapsed < s.TickDivisor)
+        {
             return false;
         }
 
-        if (_units >= s.Capacity && now > _last)
+        var units = s.TickDivisor == 1 ? elapsed : elapsed / s.TickDivisor;
+        if (units >= s.WindowUnits)
         {
-            // Leaving full: refill counts from now.
-            _last = now;
+            _units = s.Capacity;
+            return true;
         }
 
-        _units -= needed;
-        delayed = s.SoftTier && CountInWindow(s, permitCount, now);
-        return true;
+        var next = _units + (units * s.MaxTokens);
+        if (next >= s.Capacity)
+        {
+            _units = s.Capacity;
+            return true;
+        }
+
+        _units = next;
+        _last += s.TickDivisor == 1 ? elapsed : units * s.TickDivisor;
+        return false;
     }
 
     // The soft limit: a window starts at the first acquisition after the previous one ended.
@@ -225,11 +288,15 @@ internal partial class TokenBucket
 
         if (readyAt != Overflow)
         {
-            if (_rejected is not { } cached || cached.ReadyAt != readyAt)
+            var surelyBeforeTick = s.SurelyBeforeTickLocked(readyAt);
+            if (_rejected is not { } cached || cached.ReadyAt != readyAt || surelyBeforeTick - cached.SurelyBeforeTick > TokenBucketSettings.HorizonRefreshMilliseconds)
             {
-                _rejected = cached = new PeerRejectedLease(s, readyAt);
+                // A new instant, or the old lease's lock-free horizon is well behind: a new lease (about one per
+                // horizon while a flood of rejections lasts).
+                _rejected = cached = new PeerRejectedLease(s, readyAt, permitCount, surelyBeforeTick);
             }
 
+            Volatile.Write(ref _fastReject, cached);
             return cached;
         }
 

@@ -165,6 +165,44 @@ internal sealed class TokenBucketSettings
     public bool IsSurelyAfterNowLocked(long readyAt, long now)
         => _useStopwatch && readyAt - now > _coarseSlack && Environment.TickCount64 == _cachedTick;
 
+    /// <summary>How far ahead (in milliseconds) a rejection may be handed out without the lock; see <see cref="SurelyBeforeTickLocked"/>.</summary>
+    public const long FastRejectHorizonMilliseconds = 10_000;
+
+    /// <summary>How much later a horizon must reach before a rejection gets a new lease for it.</summary>
+    public const long HorizonRefreshMilliseconds = 1_000;
+
+    /// <summary>
+    /// On the system clock, the last OS tick count (<see cref="Environment.TickCount64"/>) at which
+    /// <paramref name="readyAt"/> is surely still ahead, from the cached precise reading and its tick: the OS tick
+    /// count lags the precise clock by less than one OS tick (1-16 ms), which the 50 ms slack covers. At most
+    /// <see cref="FastRejectHorizonMilliseconds"/> ahead, so that the two clocks cannot drift apart meanwhile.
+    /// <see cref="long.MinValue"/> on other clocks (read exactly instead, see <see cref="IsSurelyBefore"/>).
+    /// Call under <see cref="Gate"/>.
+    /// </summary>
+    public long SurelyBeforeTickLocked(long readyAt)
+    {
+        if (!_useStopwatch || _cachedTick == long.MinValue)
+        {
+            return long.MinValue;
+        }
+
+        var ahead = readyAt - _cachedNow - _coarseSlack;
+        if (ahead < 0)
+        {
+            return long.MinValue;
+        }
+
+        var milliseconds = Math.Min(ahead / Math.Max(1, Frequency / 1000), FastRejectHorizonMilliseconds);
+        return _cachedTick + milliseconds;
+    }
+
+    /// <summary>
+    /// Whether the instant a rejection waits for is surely still ahead (any thread, no lock): on the system clock,
+    /// by the OS tick count against its <see cref="PeerRejectedLease.SurelyBeforeTick"/>; on other clocks, exactly.
+    /// </summary>
+    public bool IsSurelyBefore(PeerRejectedLease lease)
+        => _useStopwatch ? Environment.TickCount64 <= lease.SurelyBeforeTick : TimeProvider.GetTimestamp() < lease.ReadyAt;
+
     /// <summary>The precise time now (before a rejection, in timers). Call under <see cref="Gate"/>.</summary>
     public long GetPreciseTimestampLocked()
     {
