@@ -85,26 +85,26 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
         var tokens = new TokenReader(defaults);
         if (end >= 0)
         {
-            // Token by token, as SplitAny would cut them (an empty token between two separators is skipped); a
-            // plain loop, as the tokens are a few characters each.
+            // Token by token, as SplitAny would cut them (an empty token between two separators is skipped).
             var rest = text[(end + 1)..];
-            var start = 0;
-            for (var i = 0; i <= rest.Length; i++)
+            while (true)
             {
-                if (i < rest.Length && rest[i] is not (' ' or '\t'))
-                {
-                    continue;
-                }
+                var separator = rest.IndexOfAny(' ', '\t');
+                var token = separator < 0 ? rest : rest[..separator];
 
                 // Other nodes' lists are read leniently (an unknown token is ignored); an operator's input is not.
-                var token = rest[start..i];
                 if (!tokens.Read(token) && strict)
                 {
                     error = $"'{Quote(token)}' is not a token of a real name (v<version>, p<pruning>, s[port], t[port], ports 1-65535)";
                     return false;
                 }
 
-                start = i + 1;
+                if (separator < 0)
+                {
+                    break;
+                }
+
+                rest = rest[(separator + 1)..];
             }
         }
 
@@ -274,19 +274,27 @@ public sealed record PeerRealName(PeerHost Host, PeerPorts Ports, ProtocolVersio
         private static bool TryParseDigits(ReadOnlySpan<char> value, out long number)
         {
             number = 0;
-            if (value.IsEmpty || value.ContainsAnyExceptInRange('0', '9'))
+            if (value.IsEmpty)
             {
                 return false;
             }
 
             if (value.Length > 18)
             {
-                return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out number);
+                return !value.ContainsAnyExceptInRange('0', '9')
+                    && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out number);
             }
 
-            foreach (var digit in value)
+            foreach (var c in value)
             {
-                number = (number * 10) + (digit - '0');
+                var digit = (uint)(c - '0');
+                if (digit > 9)
+                {
+                    number = 0;
+                    return false;
+                }
+
+                number = (number * 10) + digit;
             }
 
             return true;
