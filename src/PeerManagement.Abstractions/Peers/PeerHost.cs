@@ -29,11 +29,15 @@ public readonly partial struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
 
     private readonly string? _value;
 
+    // A DNS name of one label (no dot): not public. Worked out once here, as hot paths ask IsPublic of every peer.
+    private readonly bool _singleLabel;
+
     private PeerHost(string value, HostKind kind, IPAddress? address)
     {
         _value = value;
         Kind = kind;
         Address = address;
+        _singleLabel = kind == HostKind.DnsName && !value.Contains('.', StringComparison.Ordinal);
     }
 
     /// <summary>The canonical text: lower-case; an IPv6 literal without brackets in its compressed form.</summary>
@@ -63,7 +67,7 @@ public readonly partial struct PeerHost : IEquatable<PeerHost>, ISpanFormattable
     {
         HostKind.IPv4 or HostKind.IPv6 => IsPublicAddress(Address!),
         HostKind.Onion => true,
-        _ => _value is not null && _value.Contains('.', StringComparison.Ordinal),
+        _ => _value is not null && !_singleLabel,
     };
 
     /// <summary>Parses a host, throwing when it is not valid.</summary>

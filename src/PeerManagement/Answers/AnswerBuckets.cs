@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -61,18 +62,26 @@ internal sealed class AnswerBuckets
     // An IPv4 address, or an IPv4-mapped IPv6 one (taken as IPv4, as NetworkPrefix does).
     private static bool TryGetIPv4(IPAddress address, out uint value)
     {
-        Span<byte> bytes = stackalloc byte[16];
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
-            address.TryWriteBytes(bytes, out _);
-            value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes);
+            // The stored number itself (network order in memory), without copying the bytes out: this runs for every
+            // peer of an answer. The property is obsolete only because it means nothing for IPv6.
+#pragma warning disable CS0618
+            value = BinaryPrimitives.ReverseEndianness((uint)address.Address);
+#pragma warning restore CS0618
+            if (!BitConverter.IsLittleEndian)
+            {
+                value = BinaryPrimitives.ReverseEndianness(value);
+            }
+
             return true;
         }
 
         if (address.IsIPv4MappedToIPv6)
         {
+            Span<byte> bytes = stackalloc byte[16];
             address.TryWriteBytes(bytes, out _);
-            value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]);
+            value = BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]);
             return true;
         }
 

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace PeerManagement;
 
 /// <summary>
@@ -25,10 +28,13 @@ public sealed partial class PeerTable
                 buffer = new PeerRecord[Math.Max(_byHost.Count, buffer.Length * 2)];
             }
 
+            // Stored without the array's type check, which would read each record (a cache miss) only to find the
+            // type the array already guarantees: the build reads the record later, once.
             var i = 0;
+            ref var first = ref MemoryMarshal.GetArrayDataReference(buffer);
             foreach (var entry in _byHost.Values)
             {
-                buffer[i++] = entry.Record;
+                Unsafe.Add(ref first, i++) = entry.Record;
             }
 
             return i;
