@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -21,6 +23,9 @@ internal sealed class PeersAnswerText
     // Room for an entry besides its host written twice: brackets, quotes and commas, an IPv6 address (at most 45
     // characters) and the tokens (a version of three 4-digit parts, a 19-digit pruning limit, two ports).
     private const int EntryRoom = 160;
+
+    private static readonly SearchValues<char> PlainCharacters = SearchValues.Create(
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     private PeersAnswerBuffer? _buffer;
     private bool _firstEntry;
@@ -170,8 +175,15 @@ internal sealed class PeersAnswerText
         span[0] = (byte)'"';
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
-            Span<byte> bytes = stackalloc byte[4];
-            address.TryWriteBytes(bytes, out _);
+            // The stored number (network order in memory), read without copying the bytes out.
+#pragma warning disable CS0618 // obsolete only because it means nothing for IPv6
+            var number = (uint)address.Address;
+#pragma warning restore CS0618
+            if (!BitConverter.IsLittleEndian)
+            {
+                number = BinaryPrimitives.ReverseEndianness(number);
+            }
+
             var at = 1;
             for (var i = 0; i < 4; i++)
             {
@@ -180,7 +192,7 @@ internal sealed class PeersAnswerText
                     span[at++] = (byte)'.';
                 }
 
-                at += WriteByteDecimal(bytes[i], span[at..]);
+                at += WriteByteDecimal((byte)(number >> (8 * i)), span[at..]);
             }
 
             span[at++] = (byte)'"';
@@ -254,7 +266,6 @@ internal sealed class PeersAnswerText
         return written + 2;
     }
 
-    // Printable ASCII without the quote and the backslash: written as it is.
-    private static bool IsPlain(ReadOnlySpan<char> text)
-        => !text.ContainsAnyExceptInRange(' ', '~') && !text.ContainsAny('"', '\\');
+    // Printable ASCII without the quote and the backslash: written as it is (one scan).
+    private static bool IsPlain(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(PlainCharacters);
 }
