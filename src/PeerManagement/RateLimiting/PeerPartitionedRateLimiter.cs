@@ -33,6 +33,10 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     private readonly ITimer _pruneTimer;
     private Partition? _newest;
     private Partition? _oldest;
+
+    // The partition of the last rejection: a flood from one key is answered without the lock while that partition
+    // is still the most recently used (so skipping the LRU update changes nothing) and its bucket unchanged.
+    private Partition? _lastRejected;
     private List<CancellationTokenSource>? _toCancel;
     private long _evictions;
     private bool _disposed;
@@ -120,13 +124,28 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     protected override RateLimitLease AttemptAcquireCore(TKey resource, int permitCount)
     {
         CheckPermits(permitCount);
+        RateLimitLease? lease;
+        if (permitCount != 0
+            && Volatile.Read(ref _lastRejected) is { } last
+            && ReferenceEquals(last, Volatile.Read(ref _newest))
+            && _partitions.Comparer.Equals(last.Key, resource)
+            && (lease = last.TryRejectFast(_settings, permitCount)) is not null)
+        {
+            _settings.RecordDecision(lease, permitCount);
+            return lease;
+        }
+
         var tick = Environment.TickCount64;
-        RateLimitLease lease;
         lock (_settings.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var now = _settings.GetTimestampLocked(tick);
-            lease = GetPartitionLocked(resource, now).AttemptAcquireLocked(_settings, permitCount, now);
+            var partition = GetPartitionLocked(resource, now);
+            lease = partition.AttemptAcquireLocked(_settings, permitCount, now);
+            if (!lease.IsAcquired && permitCount != 0)
+            {
+                Volatile.Write(ref _lastRejected, partition);
+            }
         }
 
         if (_toCancel is not null)

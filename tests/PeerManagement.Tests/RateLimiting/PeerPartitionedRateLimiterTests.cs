@@ -220,4 +220,44 @@ public sealed class PeerPartitionedRateLimiterTests
 
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
     }
+
+    [Fact]
+    public void A_flood_from_one_key_shares_one_failed_lease_and_every_rejection_is_counted()
+    {
+        using var limiter = new PeerPartitionedRateLimiter<string>(RateLimitTestOptions.Create(maxTokens: 1, windowSeconds: 1), _time);
+        limiter.AttemptAcquire("attacker").IsAcquired.Should().BeTrue();
+
+        var first = limiter.AttemptAcquire("attacker");
+        var rest = Enumerable.Range(0, 100).Select(_ => limiter.AttemptAcquire("attacker")).ToList();
+
+        rest.Should().OnlyContain(lease => ReferenceEquals(lease, first) && !lease.IsAcquired);
+        limiter.GetStatistics("attacker")!.TotalFailedLeases.Should().Be(101);
+        limiter.AttemptAcquire("someone else").IsAcquired.Should().BeTrue("other keys have their own bucket");
+    }
+
+    [Fact]
+    public void A_key_whose_partition_was_evicted_starts_again_with_a_full_bucket()
+    {
+        using var limiter = new PeerPartitionedRateLimiter<string>(RateLimitTestOptions.Create(maxTokens: 1, windowSeconds: 100, maxPartitions: 1), _time);
+        limiter.AttemptAcquire("a").IsAcquired.Should().BeTrue();
+        limiter.AttemptAcquire("a").IsAcquired.Should().BeFalse();
+
+        limiter.AttemptAcquire("b").IsAcquired.Should().BeTrue("b evicts a, the only partition");
+
+        limiter.AttemptAcquire("a").IsAcquired.Should().BeTrue("a's old, empty bucket is gone");
+    }
+
+    [Fact]
+    public void Rejections_keep_a_flooding_key_the_most_recently_used_so_an_idle_key_is_evicted_first()
+    {
+        using var limiter = new PeerPartitionedRateLimiter<string>(RateLimitTestOptions.Create(maxTokens: 1, windowSeconds: 100, maxPartitions: 2), _time);
+        limiter.AttemptAcquire("attacker").IsAcquired.Should().BeTrue();
+        limiter.AttemptAcquire("attacker").IsAcquired.Should().BeFalse();
+        limiter.AttemptAcquire("other").IsAcquired.Should().BeTrue();
+        limiter.AttemptAcquire("attacker").IsAcquired.Should().BeFalse("still over its limit");
+
+        limiter.AttemptAcquire("newcomer").IsAcquired.Should().BeTrue();
+
+        limiter.AttemptAcquire("attacker").IsAcquired.Should().BeFalse("its partition was used last, so 'other' was evicted, not it");
+    }
 }
