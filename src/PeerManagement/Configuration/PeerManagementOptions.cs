@@ -173,9 +173,10 @@ public sealed class PeerManagementOptions
     /// an IP literal there, or whose name was last reached there; 0 switches the cap off. A peer heard of from a
     /// stranger, over the cap, takes the place of the network's bad entry, else of its entry verified longest ago
     /// among those tried and not good now (test before evict); when only good peers, peers not tried yet and the
-    /// operator's are left, the newcomer is refused. A name is grouped when a check first reaches its address: over the cap then, it makes room the same
-    /// way or is forgotten before it is verified. Seeds, our own identities and admin adds are never refused or
-    /// evicted by it; addresses that are not public (loopback, private networks) and onion peers are not counted.
+    /// operator's are left, the newcomer is refused. A name is grouped when a check first reaches its address:
+    /// over the cap then, it makes room the same way or is forgotten before it is verified. Seeds and our own
+    /// identities are never refused or evicted by it, admin adds never refused (at their first check either);
+    /// addresses that are not public (loopback, private networks) and onion peers are not counted.
     /// Default: 64 — well above the 8 good peers a network may hold (<see cref="MaxGoodPeersPerNetwork"/>), so
     /// newcomers wait for their check beside them, and far more than honest servers share one /16, while an
     /// attacker's names in a few networks hold at most 64 places each of <see cref="MaxPeers"/>. Must not be below

@@ -88,7 +88,9 @@ internal sealed class NetworkEntryCap
     {
         refusal = null;
         var host = record.Host;
-        if (CappedNetwork(host, address) is not { } network
+        // An admin add is the operator's word, at its first check too (a good check makes its source "peer").
+        if (record.Source == PeerSources.Admin
+            || CappedNetwork(host, address) is not { } network
             || PeerNetworkIndex.NetworkOf(host, record.IPAddress) == network)
         {
             return _table.RecordAddress(host, address);

@@ -133,6 +133,31 @@ public class NetworkEntryCapTests
     }
 
     [Fact]
+    public async Task An_admin_add_is_neither_refused_nor_forgotten_at_its_first_check_while_a_strangers_name_is()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeersPerNetwork = 1;
+            o.MaxGoodPeersPerNetwork = 1;
+        });
+        Note(h, "44.9.0.1").Should().Be(1);
+        MarkGood(h, "44.9.0.1");
+        h.AddPeer("admin.example.org", p => p.At("44.9.0.3"));
+        h.AddPeer("stranger.example.org", p => p.At("44.9.0.4"));
+
+        (await h.Manager.AddPeerAsync("44.9.0.2 s t", DiscoveryHarness.Token)).Should().Be(PeerNoteResult.Added);
+        (await h.Manager.AddPeerAsync("admin.example.org s t", DiscoveryHarness.Token)).Should().Be(PeerNoteResult.Added);
+        Note(h, "stranger.example.org").Should().Be(1);
+        await h.CheckAsync("stranger.example.org");
+        await h.CheckAsync("admin.example.org");
+
+        h.Record("admin.example.org").Should().NotBeNull();
+        h.Record("stranger.example.org").Should().BeNull("its check found its network full of peers that may not make room");
+        h.Status("44.9.0.1").Should().Be(PeerStatus.Good);
+    }
+
+    [Fact]
     public async Task Private_networks_are_not_capped_while_a_public_one_is()
     {
         await using var h = new DiscoveryHarness(o =>
