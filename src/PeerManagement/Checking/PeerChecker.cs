@@ -243,7 +243,13 @@ internal sealed class PeerChecker(
             // 1. Record the address we reached (never for onion peers).
             if (address is not null && !Equals(record.IPAddress, address))
             {
-                record = table.RecordAddress(host, address) ?? record;
+                // A name joins its network's entries now: over MaxPeersPerNetwork it makes room or is forgotten.
+                string? refusal = null;
+                record = (Admission is { } admission ? admission.Networks.RecordAddress(record, address, out refusal) : table.RecordAddress(host, address)) ?? record;
+                if (refusal is not null)
+                {
+                    return PeerVerificationResult.Bad(refusal);
+                }
             }
 
             // 2. The blacklist, now that the address is known.

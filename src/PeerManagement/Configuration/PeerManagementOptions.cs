@@ -169,6 +169,23 @@ public sealed class PeerManagementOptions
     public int MaxPeers { get; set; } = 10_000;
 
     /// <summary>
+    /// The table holds at most this many entries in one public network (IPv4 /16, IPv6 /56): peers whose host is
+    /// an IP literal there, or whose name was last reached there; 0 switches the cap off. A peer heard of from a
+    /// stranger, over the cap, takes the place of the network's bad entry, else of its entry verified longest ago
+    /// among those tried and not good now (test before evict); when only good peers, peers not tried yet and the
+    /// operator's are left, the newcomer is refused. A name is grouped when a check first reaches its address:
+    /// over the cap then, it makes room the same way or is forgotten before it is verified. Seeds and our own
+    /// identities are never refused or evicted by it, admin adds never refused (at their first check either);
+    /// addresses that are not public (loopback, private networks) and onion peers are not counted.
+    /// Default: 64 — well above the 8 good peers a network may hold (<see cref="MaxGoodPeersPerNetwork"/>), so
+    /// newcomers wait for their check beside them, and far more than honest servers share one /16, while an
+    /// attacker's names in a few networks hold at most 64 places each of <see cref="MaxPeers"/>. Must not be below
+    /// <see cref="MaxGoodPeersPerNetwork"/> when both are on.
+    /// </summary>
+    [Range(0, 10000000)]
+    public int MaxPeersPerNetwork { get; set; } = 64;
+
+    /// <summary>
     /// The sybil rule of admission: a checked peer is bad when another recent good peer shares its internal bucket
     /// (an IPv4 address, an IPv6 /64), so one machine counts once however many names point at it. Default: true.
     /// Turning it off lets a few addresses fill the table with good names; the network simulator measures what it buys.

@@ -16,6 +16,11 @@ internal sealed class PeerManagementOptionsRules : IValidateOptions<PeerManageme
             failures.Add($"StaleAfter ({options.StaleAfter}) must be longer than 2 × Wakeup ({options.Wakeup}), or good peers would go stale before their next check.");
         }
 
+        if (options.MaxPeersPerNetwork > 0 && options.MaxGoodPeersPerNetwork > 0 && options.MaxPeersPerNetwork < options.MaxGoodPeersPerNetwork)
+        {
+            failures.Add($"MaxPeersPerNetwork ({options.MaxPeersPerNetwork}) must not be below MaxGoodPeersPerNetwork ({options.MaxGoodPeersPerNetwork}), or the good peers a network may hold would not fit in its entries (0 switches either off).");
+        }
+
         var min = CheckVersion(nameof(options.ProtocolMin), options.ProtocolMin, failures);
         var max = CheckVersion(nameof(options.ProtocolMax), options.ProtocolMax, failures);
         if (min is { } lo && max is { } hi && lo > hi)

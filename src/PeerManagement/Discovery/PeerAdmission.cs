@@ -23,6 +23,9 @@ internal sealed class PeerAdmission(
     /// <summary>The bad peers that may make room in a full table (the manager feeds it the table's changes).</summary>
     public BadPeerEviction Eviction { get; } = new(table, scheduler, OperatorPeers(options), logger);
 
+    /// <summary>The per-network entry cap (<see cref="PeerManagementOptions.MaxPeersPerNetwork"/>).</summary>
+    public NetworkEntryCap Networks { get; } = new(table, scheduler, OperatorPeers(options), options.MaxPeersPerNetwork, timeProvider, logger);
+
     /// <summary>
     /// Whether <paramref name="host"/> is one of the operator's peers — a configured seed or one of our own
     /// identities — which are never forgotten and are retried at least hourly.
@@ -117,6 +120,22 @@ internal sealed class PeerAdmission(
 
     // As above, an added peer due at now (one clock reading for a whole list).
     private PeerNoteResult NotePeer(PeerRealName candidate, string source, bool checkPorts, DateTimeOffset now)
+    {
+        // An IP literal from a stranger is grouped now, a name once a check reaches it (NetworkEntryCap).
+        if (!IsTrustedSource(source) && Networks.CappedNetwork(candidate.Host, null) is { } network && !table.HasMatch(candidate.Host))
+        {
+            lock (Networks.Gate)
+            {
+                return Networks.MakeRoom(network, candidate.Host, source)
+                    ? NoteWithinBound(candidate, source, checkPorts, now)
+                    : PeerNoteResult.TableFull;
+            }
+        }
+
+        return NoteWithinBound(candidate, source, checkPorts, now);
+    }
+
+    private PeerNoteResult NoteWithinBound(PeerRealName candidate, string source, bool checkPorts, DateTimeOffset now)
     {
         if (!IsTrustedSource(source) && IsFull && !table.HasMatch(candidate.Host) && !Eviction.TryEvictOne())
         {

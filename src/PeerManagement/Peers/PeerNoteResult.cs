@@ -17,7 +17,8 @@ public enum PeerNoteResult
 
     /// <summary>
     /// The candidate is new, but the table already holds <see cref="PeerManagementOptions.MaxPeers"/> peers, none of
-    /// them bad, and the candidate came from another node, not from the operator; it was not added.
+    /// them bad, or the candidate's network holds <see cref="PeerManagementOptions.MaxPeersPerNetwork"/> peers, none of
+    /// which may make room; and the candidate came from another node, not from the operator; it was not added.
     /// </summary>
     TableFull = 3,
 }

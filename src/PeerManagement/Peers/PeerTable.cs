@@ -210,6 +210,7 @@ public sealed partial class PeerTable
     {
         _byHost.Add(entry.Record.Host.Value, entry);
         _byAddress.Link(entry);
+        _byNetwork?.Link(entry);
         _counts.Add(entry, now);
     }
 
@@ -218,6 +219,7 @@ public sealed partial class PeerTable
         _byHost.Remove(entry.Record.Host.Value);
         _counts.Remove(entry);
         _byAddress.Unlink(entry);
+        _byNetwork?.Unlink(entry);
     }
 
     private void Replace(PeerTableEntry entry, PeerRecord updated, DateTimeOffset now)
@@ -232,8 +234,10 @@ public sealed partial class PeerTable
         if (!Equals(old.IPAddress, updated.IPAddress))
         {
             _byAddress.Unlink(entry);
+            _byNetwork?.Unlink(entry);
             entry.Record = updated;
             _byAddress.Link(entry);
+            _byNetwork?.Link(entry);
         }
 
         entry.Record = updated;

@@ -17,6 +17,12 @@ internal sealed class PeerTableEntry(PeerRecord record)
     /// <summary>The next entry last connected to the same address (<see cref="PeerAddressIndex"/>).</summary>
     public PeerTableEntry? NextSameAddress { get; set; }
 
+    /// <summary>The neighbours among the entries of the same network (<see cref="PeerNetworkIndex"/>).</summary>
+    public PeerTableEntry? PrevSameNetwork { get; set; }
+
+    /// <inheritdoc cref="PrevSameNetwork"/>
+    public PeerTableEntry? NextSameNetwork { get; set; }
+
     /// <summary>Other port pairs heard of for this peer, tried after its own.</summary>
     public List<PeerPorts>? Alternatives { get; set; }
 

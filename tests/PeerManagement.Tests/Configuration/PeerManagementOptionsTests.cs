@@ -47,6 +47,7 @@ public class PeerManagementOptionsTests
         options.MaxChainSplit.Should().Be(10);
         options.PeerAddPause.Should().Be(TimeSpan.FromMinutes(10));
         options.MaxOnionAddInterval.Should().Be(TimeSpan.FromMinutes(20));
+        options.MaxPeersPerNetwork.Should().Be(64);
 
         var limits = new RateLimitingOptions();
         limits.Enabled.Should().BeTrue();
@@ -162,6 +163,8 @@ public class PeerManagementOptionsTests
     [InlineData("Identities")]
     [InlineData("MaxConcurrentChecks")]
     [InlineData("DefaultTcpPort")]
+    [InlineData("MaxPeersPerNetwork")]
+    [InlineData("MaxPeersPerNetwork below MaxGoodPeersPerNetwork")]
     public void An_invalid_code_setting_is_rejected_naming_it(string setting)
     {
         Action<PeerManagementOptions> configure = setting switch
@@ -172,12 +175,25 @@ public class PeerManagementOptionsTests
             "SeedPeers" => o => o.SeedPeers.Add("-bad-.example.org s"),
             "Identities" => o => o.Identities.Add(string.Empty),
             "MaxConcurrentChecks" => o => o.MaxConcurrentChecks = 0,
+            "MaxPeersPerNetwork" => o => o.MaxPeersPerNetwork = -1,
+            "MaxPeersPerNetwork below MaxGoodPeersPerNetwork" => o => o.MaxPeersPerNetwork = 7,
             _ => o => o.DefaultTcpPort = 70000,
         };
 
         var message = FailureOf<PeerManagementOptions>(new Dictionary<string, string?>(), configure);
 
-        message.Should().Contain(setting);
+        message.Should().Contain(setting.Split(' ')[0]);
+    }
+
+    [Fact]
+    public void The_per_network_entry_cap_may_equal_the_good_cap_and_either_may_be_off()
+    {
+        foreach (var (entries, good) in new[] { (8, 8), (0, 8), (4, 0), (0, 0) })
+        {
+            using var provider = Provider(new Dictionary<string, string?>(), o => { o.MaxPeersPerNetwork = entries; o.MaxGoodPeersPerNetwork = good; });
+
+            provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value.MaxPeersPerNetwork.Should().Be(entries);
+        }
     }
 
     [Fact]

@@ -22,6 +22,51 @@ public class PeerTableTests
         => _table.Update(Host(host), r => r with { IPAddress = IPAddress.Parse(address) });
 
     [Fact]
+    public void Entries_are_counted_per_public_16_through_adds_address_changes_and_forgets()
+    {
+        var network = PeerBuckets.GetExternalNetwork(IPAddress.Parse("44.9.0.0"));
+        _table.Note(Name("44.9.1.1 s"), PeerSources.Seed, checkPorts: false);
+        _table.TrackNetworks();
+        _table.Note(Name("44.9.2.2 s"), PeerSources.Seed, checkPorts: false);
+        _table.Note(Name("a.example.org s"), PeerSources.Seed, checkPorts: false);
+        _table.Note(Name("10.9.0.1 s"), PeerSources.Seed, checkPorts: false);
+        _table.CountInNetwork(network, Host("none.example.org")).Should().Be(2, "the literal already there counts, a name not reached yet and a private address do not");
+
+        ConnectedAt("a.example.org", "44.9.3.3");
+        _table.CountInNetwork(network, Host("none.example.org")).Should().Be(3);
+        _table.CountInNetwork(network, Host("a.example.org")).Should().Be(2, "the one asking is left out");
+
+        ConnectedAt("a.example.org", "45.9.3.3");
+        _table.Forget(Host("44.9.1.1"), reason: null);
+        _table.CountInNetwork(network, Host("none.example.org")).Should().Be(1);
+        _table.CountInNetwork(PeerBuckets.GetExternalNetwork(IPAddress.Parse("45.9.0.0")), Host("none.example.org")).Should().Be(1);
+    }
+
+    [Fact]
+    public void Making_room_in_a_network_forgets_a_bad_entry_then_the_one_verified_longest_ago_and_never_a_good_one()
+    {
+        var network = PeerBuckets.GetExternalNetwork(IPAddress.Parse("44.9.0.0"));
+        _table.TrackNetworks();
+        foreach (var host in (string[])["44.9.0.1", "44.9.0.2", "44.9.0.3", "44.9.0.4", "44.9.0.5", "44.9.0.6"])
+        {
+            _table.Note(Name(host + " s"), PeerSources.Seed, checkPorts: false);
+        }
+
+        var now = _time.GetUtcNow();
+        MarkGood("44.9.0.1");
+        MarkGood("44.9.0.2", now - TimeSpan.FromHours(5));
+        MarkGood("44.9.0.3", now - TimeSpan.FromHours(4));
+        _table.Update(Host("44.9.0.4"), r => r with { LastGood = now - TimeSpan.FromHours(1), BadReason = "wrong genesis" });
+        var keep = new HashSet<PeerHost> { Host("44.9.0.5") };
+        string?[] order = [.. Enumerable.Range(0, 4).Select(_ => _table.ForgetOneOfNetwork(network, Host("44.9.9.9"), keep, "room")?.Host.Value)];
+
+        order.Should().Equal("44.9.0.4", "44.9.0.2", "44.9.0.3", null);
+        _table.Find(Host("44.9.0.1"))!.Status.Should().Be(PeerStatus.Good);
+        _table.Find(Host("44.9.0.5")).Should().NotBeNull("it was to be kept");
+        _table.Find(Host("44.9.0.6")).Should().NotBeNull("it was never tried: it waits for its check");
+    }
+
+    [Fact]
     public void Hosts_match_case_insensitively()
     {
         _table.Note(Name("Electrum.Example.ORG s t"), PeerSources.Seed, checkPorts: false).Should().Be(PeerNoteResult.Added);
