@@ -16,6 +16,11 @@ internal sealed class PeerManagementOptionsRules : IValidateOptions<PeerManageme
             failures.Add($"StaleAfter ({options.StaleAfter}) must be longer than 2 × Wakeup ({options.Wakeup}), or good peers would go stale before their next check.");
         }
 
+        if (options.PeerListRefreshInterval > TimeSpan.Zero && options.PeerListRefreshInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"PeerListRefreshInterval ({options.PeerListRefreshInterval}) must be zero (pull discovery off) or at least 1 second.");
+        }
+
         var min = CheckVersion(nameof(options.ProtocolMin), options.ProtocolMin, failures);
         var max = CheckVersion(nameof(options.ProtocolMax), options.ProtocolMax, failures);
         if (min is { } lo && max is { } hi && lo > hi)

@@ -35,6 +35,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     private readonly StoredPeersLoader _loader;
     private readonly PeerChecker _checker;
     private readonly BlacklistRefresher _blacklistRefresher;
+    private readonly PeerListRefresher _listRefresher;
     private readonly ProxyWatcher? _proxyWatcher;
     private readonly ServerVersionAnswer _versionAnswer;
     private readonly PeersSubscribeAnswer _peersAnswer;
@@ -115,6 +116,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _checker.Scheduler = _scheduler;
         _loader = new StoredPeersLoader(store, table, _identities, _scheduler, schedule, _options.MaxPeers, timeProvider, _logger);
         _blacklistRefresher = new BlacklistRefresher(_blacklist, table, _scheduler, _options.BlacklistRefreshInterval, timeProvider, _logger);
+        _listRefresher = new PeerListRefresher(table, _scheduler, _identities, _options.PeerListRefreshInterval, timeProvider, _logger);
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider, _metrics);
@@ -162,6 +164,8 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     internal int ActiveBucketLocks => _checker.ActiveBucketLocks;
 
     internal int AddPeerPauseCount => _addPeerPolicy.PauseCount;
+
+    internal PeerListRefresher ListRefresher => _listRefresher;
 
     /// <summary>
     /// Starts discovery in the configured mode. <see cref="PeerDiscoveryMode.On"/>: refreshes the blacklist,
@@ -213,6 +217,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
         _admission.ImportIdentitiesAndSeeds(_identities.All);
         _scheduler.Start();
+        _listRefresher.Start();
         // Called directly, not through Task.Run: each loop arms its first timer before StartAsync returns, so the
         // first refresh is due exactly one interval after start (and a fake clock advanced after start reaches it).
         lock (_stateGate)
@@ -262,6 +267,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         }
 
         StopOperator();
+        _listRefresher.Dispose();
         await stopping!.CancelAsync().ConfigureAwait(false);
         var all = Task.WhenAll([_scheduler.DisposeAsync().AsTask(), .. background]);
         await all.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -47,6 +47,7 @@ public class PeerManagementOptionsTests
         options.MaxChainSplit.Should().Be(10);
         options.PeerAddPause.Should().Be(TimeSpan.FromMinutes(10));
         options.MaxOnionAddInterval.Should().Be(TimeSpan.FromMinutes(20));
+        options.PeerListRefreshInterval.Should().Be(TimeSpan.FromMinutes(10));
 
         var limits = new RateLimitingOptions();
         limits.Enabled.Should().BeTrue();
@@ -162,6 +163,7 @@ public class PeerManagementOptionsTests
     [InlineData("Identities")]
     [InlineData("MaxConcurrentChecks")]
     [InlineData("DefaultTcpPort")]
+    [InlineData("PeerListRefreshInterval")]
     public void An_invalid_code_setting_is_rejected_naming_it(string setting)
     {
         Action<PeerManagementOptions> configure = setting switch
@@ -172,12 +174,26 @@ public class PeerManagementOptionsTests
             "SeedPeers" => o => o.SeedPeers.Add("-bad-.example.org s"),
             "Identities" => o => o.Identities.Add(string.Empty),
             "MaxConcurrentChecks" => o => o.MaxConcurrentChecks = 0,
+            "PeerListRefreshInterval" => o => o.PeerListRefreshInterval = TimeSpan.FromMilliseconds(500),
             _ => o => o.DefaultTcpPort = 70000,
         };
 
         var message = FailureOf<PeerManagementOptions>(new Dictionary<string, string?>(), configure);
 
         message.Should().Contain(setting);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(86_400)]
+    public void The_peer_list_refresh_interval_is_zero_for_off_or_one_second_to_a_day(int seconds)
+    {
+        using var provider = Provider(new Dictionary<string, string?>(), o => o.PeerListRefreshInterval = TimeSpan.FromSeconds(seconds));
+
+        provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value.PeerListRefreshInterval.Should().Be(TimeSpan.FromSeconds(seconds));
+        FailureOf<PeerManagementOptions>(new Dictionary<string, string?>(), o => o.PeerListRefreshInterval = TimeSpan.FromDays(2))
+            .Should().Contain("PeerListRefreshInterval");
     }
 
     [Fact]
