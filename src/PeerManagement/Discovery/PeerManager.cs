@@ -120,7 +120,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider, _metrics);
-        _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
+        _addPeerPolicy = new AddPeerPolicy(_options, _admission, table, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
         InitOperator(banStore, addressFamilyProbe, loggerFactory);
         if (fleet?.Records is { } records)
         {
