@@ -165,8 +165,6 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
     internal int AddPeerPauseCount => _addPeerPolicy.PauseCount;
 
-    internal PeerListRefresher ListRefresher => _listRefresher;
-
     /// <summary>
     /// Starts discovery in the configured mode. <see cref="PeerDiscoveryMode.On"/>: refreshes the blacklist,
     /// looks for a proxy and loads the saved table side by side, then imports our identities and the seed
