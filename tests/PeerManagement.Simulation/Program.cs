@@ -23,7 +23,7 @@ try
 catch (Exception ex) when (ex is ArgumentException or FormatException)
 {
     Console.Error.WriteLine($"simulation: {ex.Message}");
-    Console.Error.WriteLine("usage: --scenario honest|churn|sybil|eclipse|operator --nodes N --hours H --seed S [--max-peers N] [--off bucket-rule,network-cap,network-entries,operator-cap,answer-limit,operator-limit,budget-share] [--json PATH] [--plot PATH.png]");
+    Console.Error.WriteLine("usage: --scenario honest|churn|sybil|eclipse|operator --nodes N --hours H --seed S [--max-peers N] [--off bucket-rule,network-cap,network-entries,operator-cap,answer-limit,operator-limit,budget-share,pull] [--json PATH] [--plot PATH.png]");
     return 2;
 }
 

@@ -25,7 +25,7 @@ internal enum ScenarioKind
 /// <summary>What a run is: the scenario, the network's size, how long, and the seed.</summary>
 internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours, int Seed, string? JsonPath = null, string? PlotPath = null)
 {
-    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>network-cap</c>, <c>network-entries</c>, <c>answer-limit</c>, <c>operator-cap</c>, <c>operator-limit</c>, <c>budget-share</c>.</summary>
+    /// <summary>The defences switched off (<c>--off</c>): <c>bucket-rule</c>, <c>network-cap</c>, <c>network-entries</c>, <c>answer-limit</c>, <c>operator-cap</c>, <c>operator-limit</c>, <c>budget-share</c>, <c>pull</c>.</summary>
     public IReadOnlyList<string> Off { get; init; } = [];
 
     /// <summary>The nodes' options with the defences switched off.</summary>
@@ -37,6 +37,11 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
         if (Off.Contains("budget-share"))
         {
             options.AddPeerBudgetPerNetwork = options.AddPeerBudget;
+        }
+
+        if (Off.Contains("pull"))
+        {
+            options.PeerListRefreshInterval = TimeSpan.Zero;
         }
 
         if (Off.Contains("operator-cap"))
@@ -67,7 +72,7 @@ internal sealed record ScenarioSettings(ScenarioKind Kind, int Nodes, int Hours,
     public long MemoryBaseline { get; init; }
 
     /// <summary>What <c>--off</c> accepts.</summary>
-    public static readonly IReadOnlyList<string> Defences = ["bucket-rule", "network-cap", "network-entries", "operator-cap", "answer-limit", "operator-limit", "budget-share"];
+    public static readonly IReadOnlyList<string> Defences = ["bucket-rule", "network-cap", "network-entries", "operator-cap", "answer-limit", "operator-limit", "budget-share", "pull"];
 
     public static ScenarioSettings Parse(string[] args)
     {

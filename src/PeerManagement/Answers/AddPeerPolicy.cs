@@ -7,7 +7,8 @@ namespace PeerManagement;
 /// <summary>
 /// <c>server.add_peer [features]</c>: whether an announced peer is taken. It accepts the first host of the features
 /// when discovery is on, the caller's address is known and public, the session has not announced before, the table
-/// is not full, the caller's network has not announced within the pause, the budget of the interval is not spent,
+/// is not full, the caller's address holds no peer the sybil rules would set against it (<see cref="AddPeerSourceRule"/>),
+/// the caller's network has not announced within the pause, the budget of the interval is not spent,
 /// and (clearnet) the host resolves to the caller's address or (onion) the random permit allows it. Every refusal
 /// is logged with the source, the host and the reason. In a fleet, the pause is remembered by the fleet's
 /// <see cref="IAddPeerGuard"/> instead of this instance.
@@ -15,6 +16,7 @@ namespace PeerManagement;
 internal sealed class AddPeerPolicy(
     PeerManagementOptions options,
     PeerAdmission admission,
+    PeerTable table,
     IHostNameResolver resolver,
     Random random,
     TimeProvider timeProvider,
@@ -71,6 +73,12 @@ internal sealed class AddPeerPolicy(
         }
 
         var now = timeProvider.GetUtcNow();
+        // Before the pause and the budget: an announcement its check would refuse must not spend what others need.
+        if (AddPeerSourceRule.Refusal(table, options, source, host, now) is { } futile)
+        {
+            return Reject(sourceText, host.Value, futile);
+        }
+
         // A network that is not public (a lab, a LAN) is the operator's own: each of its addresses has its own share.
         var network = PeerHost.IsPublicAddress(source) ? PeerBuckets.GetExternalNetwork(source) : NetworkPrefix.Of(source, 32, 128);
         if (!_budget.HasRoom(now, network))

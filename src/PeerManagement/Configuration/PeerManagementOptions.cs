@@ -73,6 +73,15 @@ public sealed class PeerManagementOptions
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan BadRetryInterval { get; set; } = TimeSpan.FromMinutes(60);
 
+    /// <summary>
+    /// Pull discovery: every this long the good peer checked longest ago is checked again early, which pulls its
+    /// peer list, so that over time every good peer is asked for its list whatever strangers announce through
+    /// <c>server.add_peer</c>. One check per interval. Zero turns it off; otherwise at least 1 second.
+    /// Default: 10 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan PeerListRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>At most this many new peers are taken from one remote list, chosen at random. Default: 2.</summary>
     [Range(0, 10000)]
     public int MaxNewPeersPerSource { get; set; } = 2;

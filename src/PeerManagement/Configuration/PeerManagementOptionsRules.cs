@@ -21,6 +21,11 @@ internal sealed class PeerManagementOptionsRules : IValidateOptions<PeerManageme
             failures.Add($"MaxPeersPerNetwork ({options.MaxPeersPerNetwork}) must not be below MaxGoodPeersPerNetwork ({options.MaxGoodPeersPerNetwork}), or the good peers a network may hold would not fit in its entries (0 switches either off).");
         }
 
+        if (options.PeerListRefreshInterval > TimeSpan.Zero && options.PeerListRefreshInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"PeerListRefreshInterval ({options.PeerListRefreshInterval}) must be zero (pull discovery off) or at least 1 second.");
+        }
+
         var min = CheckVersion(nameof(options.ProtocolMin), options.ProtocolMin, failures);
         var max = CheckVersion(nameof(options.ProtocolMax), options.ProtocolMax, failures);
         if (min is { } lo && max is { } hi && lo > hi)

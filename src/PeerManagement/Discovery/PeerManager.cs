@@ -35,6 +35,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
     private readonly StoredPeersLoader _loader;
     private readonly PeerChecker _checker;
     private readonly BlacklistRefresher _blacklistRefresher;
+    private readonly PeerListRefresher _listRefresher;
     private readonly ProxyWatcher? _proxyWatcher;
     private readonly ServerVersionAnswer _versionAnswer;
     private readonly PeersSubscribeAnswer _peersAnswer;
@@ -115,10 +116,11 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         _checker.Scheduler = _scheduler;
         _loader = new StoredPeersLoader(store, table, _identities, _scheduler, schedule, _options.MaxPeers, timeProvider, _logger);
         _blacklistRefresher = new BlacklistRefresher(_blacklist, table, _scheduler, _options.BlacklistRefreshInterval, timeProvider, _logger);
+        _listRefresher = new PeerListRefresher(table, _scheduler, _identities, _options.PeerListRefreshInterval, timeProvider, _logger);
         _proxyWatcher = proxy is null ? null : new ProxyWatcher(proxy, proxyOptions?.Value ?? new ProxyOptions(), timeProvider, _logger);
         _versionAnswer = new ServerVersionAnswer(_options);
         _peersAnswer = new PeersSubscribeAnswer(table, _options, _identities, _blacklist, proxy, random, timeProvider, _metrics);
-        _addPeerPolicy = new AddPeerPolicy(_options, _admission, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
+        _addPeerPolicy = new AddPeerPolicy(_options, _admission, table, resolver ?? new OperatingSystemHostNameResolver(), random, timeProvider, _logger, fleet?.AddPeerGuard);
         InitOperator(banStore, addressFamilyProbe, loggerFactory);
         if (fleet?.Records is { } records)
         {
@@ -213,6 +215,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
 
         _admission.ImportIdentitiesAndSeeds(_identities.All);
         _scheduler.Start();
+        _listRefresher.Start();
         // Called directly, not through Task.Run: each loop arms its first timer before StartAsync returns, so the
         // first refresh is due exactly one interval after start (and a fake clock advanced after start reaches it).
         lock (_stateGate)
@@ -262,6 +265,7 @@ public sealed partial class PeerManager : IHostedService, IAsyncDisposable, IDis
         }
 
         StopOperator();
+        _listRefresher.Dispose();
         await stopping!.CancelAsync().ConfigureAwait(false);
         var all = Task.WhenAll([_scheduler.DisposeAsync().AsTask(), .. background]);
         await all.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -22,6 +22,13 @@ internal sealed class PeerStatusCounts(TimeSpan staleAfter)
         return new PeerCounts(_badCount, _orderCount - _staleCount, _neverCount, _staleCount);
     }
 
+    /// <summary>The good entry with the oldest last-good time (the later ones follow through <c>Next</c>), or <see langword="null"/>.</summary>
+    public PeerTableEntry? OldestGood(DateTimeOffset now)
+    {
+        AdvanceStaleBoundary(now);
+        return _firstGood;
+    }
+
     /// <summary>Whether a change from <paramref name="before"/> to <paramref name="after"/> moves the entry between counts.</summary>
     public static bool SameCategory(PeerRecord before, PeerRecord after)
         => before.IsBad == after.IsBad && before.LastGood == after.LastGood;

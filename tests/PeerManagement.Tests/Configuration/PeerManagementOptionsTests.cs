@@ -48,6 +48,7 @@ public class PeerManagementOptionsTests
         options.PeerAddPause.Should().Be(TimeSpan.FromMinutes(10));
         options.MaxOnionAddInterval.Should().Be(TimeSpan.FromMinutes(20));
         options.MaxPeersPerNetwork.Should().Be(64);
+        options.PeerListRefreshInterval.Should().Be(TimeSpan.FromMinutes(10));
 
         var limits = new RateLimitingOptions();
         limits.Enabled.Should().BeTrue();
@@ -165,6 +166,7 @@ public class PeerManagementOptionsTests
     [InlineData("DefaultTcpPort")]
     [InlineData("MaxPeersPerNetwork")]
     [InlineData("MaxPeersPerNetwork below MaxGoodPeersPerNetwork")]
+    [InlineData("PeerListRefreshInterval")]
     public void An_invalid_code_setting_is_rejected_naming_it(string setting)
     {
         Action<PeerManagementOptions> configure = setting switch
@@ -177,6 +179,7 @@ public class PeerManagementOptionsTests
             "MaxConcurrentChecks" => o => o.MaxConcurrentChecks = 0,
             "MaxPeersPerNetwork" => o => o.MaxPeersPerNetwork = -1,
             "MaxPeersPerNetwork below MaxGoodPeersPerNetwork" => o => o.MaxPeersPerNetwork = 7,
+            "PeerListRefreshInterval" => o => o.PeerListRefreshInterval = TimeSpan.FromMilliseconds(500),
             _ => o => o.DefaultTcpPort = 70000,
         };
 
@@ -194,6 +197,19 @@ public class PeerManagementOptionsTests
 
             provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value.MaxPeersPerNetwork.Should().Be(entries);
         }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(86_400)]
+    public void The_peer_list_refresh_interval_is_zero_for_off_or_one_second_to_a_day(int seconds)
+    {
+        using var provider = Provider(new Dictionary<string, string?>(), o => o.PeerListRefreshInterval = TimeSpan.FromSeconds(seconds));
+
+        provider.GetRequiredService<IOptions<PeerManagementOptions>>().Value.PeerListRefreshInterval.Should().Be(TimeSpan.FromSeconds(seconds));
+        FailureOf<PeerManagementOptions>(new Dictionary<string, string?>(), o => o.PeerListRefreshInterval = TimeSpan.FromDays(2))
+            .Should().Contain("PeerListRefreshInterval");
     }
 
     [Fact]

@@ -67,7 +67,12 @@ public class PeerManagerScheduleTests
     [Fact]
     public async Task A_good_peer_is_checked_again_at_stale_after_minus_two_wakeups_by_the_scheduler()
     {
-        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        // Pull discovery off: this is the ordinary re-check alone.
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.SeedPeers.Add(PeerA + " s t");
+            o.PeerListRefreshInterval = TimeSpan.Zero;
+        });
         var peer = h.AddPeer(PeerA);
         await h.Manager.StartAsync(DiscoveryHarness.Token);
 
@@ -83,6 +88,55 @@ public class PeerManagerScheduleTests
         h.Time.Advance(TimeSpan.FromSeconds(1));
         await DiscoveryHarness.WaitUntilAsync(() => peer.CallCount("server.version") == 2 && h.Due(PeerA) is not null);
         h.Due(PeerA).Should().Be(h.Now + TimeSpan.FromHours(3) - TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public async Task A_good_peer_is_asked_for_its_list_again_each_peer_list_refresh_interval_long_before_its_re_check()
+    {
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        var peer = h.AddPeer(PeerA);
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Status(PeerA) == PeerStatus.Good && h.Due(PeerA) is not null);
+        peer.CallCount("server.peers.subscribe").Should().Be(1);
+
+        h.Time.Advance(h.Options.PeerListRefreshInterval);
+
+        await DiscoveryHarness.WaitUntilAsync(() => peer.CallCount("server.peers.subscribe") == 2 && h.Due(PeerA) is not null);
+        h.LogsWithId(133).Should().ContainSingle().Which.Message.Should().Contain(PeerA);
+        h.Due(PeerA).Should().Be(h.Now + TimeSpan.FromHours(3) - TimeSpan.FromMinutes(10), "a pull is an ordinary check");
+    }
+
+    [Fact]
+    public async Task Pull_discovery_is_off_with_a_zero_interval()
+    {
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.SeedPeers.Add(PeerA + " s t");
+            o.PeerListRefreshInterval = TimeSpan.Zero;
+        });
+        h.AddPeer(PeerA);
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Status(PeerA) == PeerStatus.Good && h.Due(PeerA) is not null);
+        var due = h.Due(PeerA);
+
+        h.Time.Advance(TimeSpan.FromHours(1));
+
+        h.LogsWithId(133).Should().BeEmpty();
+        h.Due(PeerA).Should().Be(due, "only its ordinary re-check is due");
+    }
+
+    [Fact]
+    public async Task Pull_discovery_stops_with_the_manager()
+    {
+        await using var h = new DiscoveryHarness(o => o.SeedPeers.Add(PeerA + " s t"));
+        h.AddPeer(PeerA);
+        await h.Manager.StartAsync(DiscoveryHarness.Token);
+        await DiscoveryHarness.WaitUntilAsync(() => h.Status(PeerA) == PeerStatus.Good && h.Due(PeerA) is not null);
+
+        await h.Manager.StopAsync(DiscoveryHarness.Token);
+        h.Time.Advance(h.Options.PeerListRefreshInterval * 3);
+
+        h.LogsWithId(133).Should().BeEmpty("its timer went with the manager");
     }
 
     [Fact]
@@ -303,6 +357,7 @@ public class PeerManagerScheduleTests
         {
             o.MaxConcurrentChecks = 2;
             o.Identities.Clear();
+            o.PeerListRefreshInterval = TimeSpan.Zero; // the deadline alone frees the workers
             o.SeedPeers.Add("stuck1.example.org s");
             o.SeedPeers.Add("stuck2.example.org s");
         });
@@ -327,7 +382,12 @@ public class PeerManagerScheduleTests
     [Fact]
     public async Task Idle_entries_cost_no_timers_or_tasks_of_their_own()
     {
-        await using var h = new DiscoveryHarness(o => o.Identities.Clear());
+        // Pull discovery off: it checks one good peer per interval on purpose.
+        await using var h = new DiscoveryHarness(o =>
+        {
+            o.Identities.Clear();
+            o.PeerListRefreshInterval = TimeSpan.Zero;
+        });
         var store = new InMemoryPeerStore();
         var records = Enumerable.Range(0, 10_000)
             .Select(i => PeerRecord.FromRealName(PeerRealName.Parse($"p{i}.example.org s t", DefaultPorts.BitcoinMainnet), PeerSources.Peer) with { LastGood = DiscoveryHarness.Start })
