@@ -40,6 +40,15 @@ internal sealed class Simulation : IAsyncDisposable
 
     public static string HostOf(int index) => string.Create(CultureInfo.InvariantCulture, $"n{index}.honest.example");
 
+    /// <summary>
+    /// Honest node <paramref name="index"/>'s address: every fourth node is on IPv6, in its own /48 (so its own /56
+    /// bucket and its own add_peer pause network), the others on IPv4, each in its own /16.
+    /// </summary>
+    public static IPAddress AddressOf(int index)
+        => IPAddress.Parse(index % 4 == 3
+            ? string.Create(CultureInfo.InvariantCulture, $"2a0{(index >> 16) & 0xf:x}:{index & 0xffff:x}:1::1")
+            : string.Create(CultureInfo.InvariantCulture, $"{11 + index % 89}.{index / 89 % 256}.{index * 7 % 250 + 1}.1"));
+
     /// <summary>Whether a host is an honest node's (up or gone).</summary>
     public static bool IsHonest(string host) => host.EndsWith(".honest.example", StringComparison.Ordinal);
 
@@ -49,7 +58,7 @@ internal sealed class Simulation : IAsyncDisposable
         var index = _nextIndex++;
         var live = LiveNodes;
         var seeds = live.Count == 0 ? [] : Enumerable.Range(0, Math.Min(3, live.Count)).Select(_ => live[Random.Next(live.Count)].Host).Distinct().ToList();
-        var address = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"{11 + index % 89}.{index / 89 % 256}.{index * 7 % 250 + 1}.1"));
+        var address = AddressOf(index);
         var node = new HonestNode(index, HostOf(index), address, seeds, this, _configure);
         Network.Listen(node);
         Network.Name(node.Host, address);
