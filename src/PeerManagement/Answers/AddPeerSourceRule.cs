@@ -6,17 +6,12 @@ namespace PeerManagement;
 /// Refuses, before it costs any of <c>server.add_peer</c>'s budget, an announcement whose check the sybil rules
 /// would refuse anyway: its caller's address (which a clearnet host must resolve to) already holds another good peer
 /// (<see cref="PeerManagementOptions.OneGoodPeerPerAddress"/>), or holds another peer that one of the sybil rules
-/// found bad within <see cref="PeerTable.StaleAfter"/>, while that rule is on. An attacker that announces from
+/// found bad within <see cref="PeerTable.StaleAfter"/> (by the verdicts <see cref="BucketRule"/> gives), while that rule is on. An attacker that announces from
 /// addresses it already holds then spends nothing honest nodes need. Onion hosts arrive through the local Tor daemon,
 /// whose address says nothing of them, so they are not concerned.
 /// </summary>
 internal static class AddPeerSourceRule
 {
-    // The verdicts of Checking/BucketRule.cs: per address, per network, per operator (TLS key).
-    private const string BucketVerdict = "too many peers in bucket";
-    private const string NetworkVerdict = "too many good peers in network";
-    private const string OperatorVerdict = "too many good peers of one operator";
-
     /// <summary>Why the announcement of <paramref name="host"/> from <paramref name="source"/> cannot pass, or <see langword="null"/>.</summary>
     public static string? Refusal(PeerTable table, PeerManagementOptions options, IPAddress source, PeerHost host, DateTimeOffset now)
     {
@@ -52,7 +47,7 @@ internal static class AddPeerSourceRule
 
     private static bool IsSybilVerdict(string? reason, PeerManagementOptions options)
         => reason is not null
-            && ((options.OneGoodPeerPerAddress && reason.StartsWith(BucketVerdict, StringComparison.Ordinal))
-                || (options.MaxGoodPeersPerNetwork > 0 && reason.StartsWith(NetworkVerdict, StringComparison.Ordinal))
-                || (options.MaxGoodPeersPerOperator > 0 && reason.StartsWith(OperatorVerdict, StringComparison.Ordinal)));
+            && ((options.OneGoodPeerPerAddress && reason.StartsWith(BucketRule.BucketVerdict, StringComparison.Ordinal))
+                || (options.MaxGoodPeersPerNetwork > 0 && reason.StartsWith(BucketRule.NetworkVerdict, StringComparison.Ordinal))
+                || (options.MaxGoodPeersPerOperator > 0 && reason.StartsWith(BucketRule.OperatorVerdict, StringComparison.Ordinal)));
 }

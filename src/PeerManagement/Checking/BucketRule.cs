@@ -14,6 +14,15 @@ namespace PeerManagement;
 /// </summary>
 internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, bool oneGoodPeerPerBucket = true, int maxGoodPerNetwork = 0, int maxGoodPerOperator = 0)
 {
+    /// <summary>How a refusal by the per-address part begins (the bucket follows).</summary>
+    internal const string BucketVerdict = "too many peers in bucket";
+
+    /// <summary>How a refusal by the per-network part begins (the network follows).</summary>
+    internal const string NetworkVerdict = "too many good peers in network";
+
+    /// <summary>The refusal by the per-operator part.</summary>
+    internal const string OperatorVerdict = "too many good peers of one operator (TLS key)";
+
     /// <summary>Why <paramref name="host"/>, reached at <paramref name="address"/>, breaks the rule, or <see langword="null"/>.</summary>
     public string? Violation(PeerHost host, IPAddress? address, string bucket, long serverKeyId = 0)
     {
@@ -55,13 +64,13 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
             {
                 if (other.Host != host && other.GetStatus(now, table.StaleAfter) == PeerStatus.Good)
                 {
-                    return $"too many peers in bucket {bucket}";
+                    return $"{BucketVerdict} {bucket}";
                 }
             }
 
             var literal = table.Find(PeerHost.FromAddress(ip));
             return literal is not null && literal.Peer.Host != host && literal.Status == PeerStatus.Good
-                ? $"too many peers in bucket {bucket}"
+                ? $"{BucketVerdict} {bucket}"
                 : null;
         }
 
@@ -72,7 +81,7 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
                 && other.GetStatus(now, table.StaleAfter) == PeerStatus.Good
                 && PeerBuckets.GetInternalBucket(other.Host, other.IPAddress) == bucket)
             {
-                return $"too many peers in bucket {bucket}";
+                return $"{BucketVerdict} {bucket}";
             }
         }
 
@@ -101,7 +110,7 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
 
             if (byOperator && other.ServerKeyId == serverKeyId && ++ofOperator >= maxGoodPerOperator)
             {
-                return "too many good peers of one operator (TLS key)";
+                return OperatorVerdict;
             }
 
             if (network is { } own
@@ -110,7 +119,7 @@ internal sealed class BucketRule(PeerTable table, TimeProvider timeProvider, boo
                 && PeerBuckets.GetExternalNetwork(otherAddress) == own
                 && ++inNetwork >= maxGoodPerNetwork)
             {
-                return $"too many good peers in network {own}";
+                return $"{NetworkVerdict} {own}";
             }
         }
 
