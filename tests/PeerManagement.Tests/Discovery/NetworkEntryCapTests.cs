@@ -16,18 +16,23 @@ public class NetworkEntryCapTests
     private static int Note(DiscoveryHarness h, params string[] hosts)
         => h.Manager.NotePeers([.. hosts.Select(host => Name(host + " s t"))], Lister, checkPorts: false, capped: false);
 
+    // A harness without identities of its own, with the entry cap and the good-peer cap per network given.
+    private static DiscoveryHarness Capped(int entries, int good, Action<PeerManagementOptions>? configure = null)
+        => new(o =>
+        {
+            o.Identities.Clear();
+            o.MaxPeersPerNetwork = entries;
+            o.MaxGoodPeersPerNetwork = good;
+            configure?.Invoke(o);
+        });
+
     private static void MarkGood(DiscoveryHarness h, string host, TimeSpan? ago = null)
         => h.Table.Update(PeerHost.Parse(host), r => r with { LastGood = h.Now - (ago ?? TimeSpan.Zero), LastTry = h.Now - (ago ?? TimeSpan.Zero) });
 
     [Fact]
     public async Task A_flood_of_names_in_one_16_never_holds_more_than_the_cap_once_their_checks_reach_them()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.MaxPeersPerNetwork = 4;
-            o.MaxGoodPeersPerNetwork = 2;
-        });
+        await using var h = Capped(entries: 4, good: 2);
         var names = Enumerable.Range(0, 30).Select(i => $"flood{i}.example.org").ToArray();
         for (var i = 0; i < names.Length; i++)
         {
@@ -51,12 +56,7 @@ public class NetworkEntryCapTests
     [Fact]
     public async Task A_network_of_good_peers_refuses_a_strangers_newcomer_and_says_so_once_an_hour_not_per_candidate()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.MaxPeersPerNetwork = 3;
-            o.MaxGoodPeersPerNetwork = 3;
-        });
+        await using var h = Capped(entries: 3, good: 3);
         Note(h, "44.9.0.1", "44.9.0.2", "44.9.0.3").Should().Be(3);
         foreach (var host in (string[])["44.9.0.1", "44.9.0.2", "44.9.0.3"])
         {
@@ -78,12 +78,7 @@ public class NetworkEntryCapTests
     [Fact]
     public async Task Room_is_made_by_forgetting_the_bad_entry_first_then_the_one_verified_longest_ago_never_one_waiting_for_its_check()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.MaxPeersPerNetwork = 4;
-            o.MaxGoodPeersPerNetwork = 4;
-        });
+        await using var h = Capped(entries: 4, good: 4);
         Note(h, "44.9.0.1", "44.9.0.2", "44.9.0.3", "44.9.0.4").Should().Be(4);
         MarkGood(h, "44.9.0.1");
         MarkGood(h, "44.9.0.2", TimeSpan.FromHours(5));
@@ -111,14 +106,7 @@ public class NetworkEntryCapTests
     [Fact]
     public async Task Seeds_and_own_identities_are_never_refused_or_evicted_by_the_cap()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.Identities.Add("44.9.0.8 s t");
-            o.SeedPeers.Add("44.9.0.9 s t");
-            o.MaxPeersPerNetwork = 1;
-            o.MaxGoodPeersPerNetwork = 1;
-        });
+        await using var h = Capped(entries: 1, good: 1, o => { o.Identities.Add("44.9.0.8 s t"); o.SeedPeers.Add("44.9.0.9 s t"); });
         Note(h, "44.9.0.1").Should().Be(1);
         MarkGood(h, "44.9.0.1");
 
@@ -135,12 +123,7 @@ public class NetworkEntryCapTests
     [Fact]
     public async Task An_admin_add_is_neither_refused_nor_forgotten_at_its_first_check_while_a_strangers_name_is()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.MaxPeersPerNetwork = 1;
-            o.MaxGoodPeersPerNetwork = 1;
-        });
+        await using var h = Capped(entries: 1, good: 1);
         Note(h, "44.9.0.1").Should().Be(1);
         MarkGood(h, "44.9.0.1");
         h.AddPeer("admin.example.org", p => p.At("44.9.0.3"));
@@ -160,13 +143,7 @@ public class NetworkEntryCapTests
     [Fact]
     public async Task Private_networks_are_not_capped_while_a_public_one_is()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.AllowNonPublicPeers = true;
-            o.MaxPeersPerNetwork = 1;
-            o.MaxGoodPeersPerNetwork = 1;
-        });
+        await using var h = Capped(entries: 1, good: 1, o => { o.AllowNonPublicPeers = true; });
 
         Note(h, "44.9.0.1", "44.9.0.2", "44.9.0.3").Should().Be(1, "the first waits for its check, the others may not displace it");
         Note(h, "10.9.0.1", "10.9.0.2", "10.9.0.3").Should().Be(3, "a private network is the operator's own");
@@ -195,13 +172,7 @@ public class NetworkEntryCapTests
     [Fact]
     public async Task A_flood_from_many_16s_fills_no_network_past_its_cap_and_the_table_no_further_than_MaxPeers()
     {
-        await using var h = new DiscoveryHarness(o =>
-        {
-            o.Identities.Clear();
-            o.MaxPeers = 20;
-            o.MaxPeersPerNetwork = 3;
-            o.MaxGoodPeersPerNetwork = 3;
-        });
+        await using var h = Capped(entries: 3, good: 3, o => { o.MaxPeers = 20; });
         var flood = Enumerable.Range(0, 10).SelectMany(n => Enumerable.Range(1, 10).Select(i => $"{44 + n}.9.0.{i}")).ToArray();
 
         var added = Note(h, flood);
