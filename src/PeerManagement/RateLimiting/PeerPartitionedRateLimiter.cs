@@ -123,7 +123,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     /// <exception cref="ObjectDisposedException">The limiter is disposed.</exception>
     protected override RateLimitLease AttemptAcquireCore(TKey resource, int permitCount)
     {
-        CheckPermits(permitCount);
+        _settings.CheckPermits(permitCount);
         RateLimitLease? lease;
         if (permitCount != 0
             && Volatile.Read(ref _lastRejected) is { } last
@@ -163,7 +163,7 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(TKey resource, int permitCount, CancellationToken cancellationToken)
     {
-        CheckPermits(permitCount);
+        _settings.CheckPermits(permitCount);
         var tick = Environment.TickCount64;
         Partition partition;
         RateLimitLease? lease;
@@ -338,14 +338,6 @@ public sealed class PeerPartitionedRateLimiter<TKey> : PartitionedRateLimiter<TK
 
         partition.Newer = null;
         partition.Older = null;
-    }
-
-    private void CheckPermits(int permitCount)
-    {
-        if (permitCount > _settings.MaxTokens)
-        {
-            throw new ArgumentOutOfRangeException(nameof(permitCount), permitCount, $"permitCount must not be above MaxTokens ({_settings.MaxTokens}).");
-        }
     }
 
     private sealed class Partition(TokenBucketSettings settings, TKey key, long now) : TokenBucket(settings, now)

@@ -84,7 +84,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     /// <exception cref="ObjectDisposedException">The limiter is disposed.</exception>
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
-        CheckPermits(permitCount);
+        _settings.CheckPermits(permitCount);
         RateLimitLease? lease;
         if (permitCount != 0 && (lease = _bucket.TryRejectFast(_settings, permitCount)) is not null)
         {
@@ -109,7 +109,7 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
-        CheckPermits(permitCount);
+        _settings.CheckPermits(permitCount);
         var tick = Environment.TickCount64;
         RateLimitLease? lease;
         TokenBucket.Waiter? waiter;
@@ -147,13 +147,5 @@ public sealed class PeerRateLimiter : ReplenishingRateLimiter
     {
         Dispose(true);
         return default;
-    }
-
-    private void CheckPermits(int permitCount)
-    {
-        if (permitCount > _settings.MaxTokens)
-        {
-            throw new ArgumentOutOfRangeException(nameof(permitCount), permitCount, $"permitCount must not be above MaxTokens ({_settings.MaxTokens}).");
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 
@@ -215,6 +216,19 @@ internal sealed class TokenBucketSettings
         _cachedNow = Stopwatch.GetTimestamp();
         return _cachedNow;
     }
+
+    /// <summary>Throws when <paramref name="permitCount"/> is above <see cref="MaxTokens"/> (small enough to be inlined on every acquisition).</summary>
+    public void CheckPermits(int permitCount)
+    {
+        if (permitCount > MaxTokens)
+        {
+            ThrowTooManyPermits(permitCount, MaxTokens);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowTooManyPermits(int permitCount, int maxTokens)
+        => throw new ArgumentOutOfRangeException(nameof(permitCount), permitCount, $"permitCount must not be above MaxTokens ({maxTokens}).");
 
     /// <summary>
     /// Counts a decision (granted, delayed or rejected) on a request for permits; a zero-permit probe is not a
