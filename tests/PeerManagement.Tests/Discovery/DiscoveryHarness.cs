@@ -115,6 +115,8 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
     {
         for (var i = 0; i < maxSteps && !done(); i++)
         {
+            // Paces the clock so that the I/O a step set going (in-memory pipes, on other threads) has its turn: the
+            // thread pool's queue alone cannot tell that a read is half done.
             await Task.Delay(1, Token);
             if (!done())
             {
@@ -135,6 +137,7 @@ internal sealed class DiscoveryHarness : IAsyncDisposable
                 condition().Should().BeTrue("the condition should hold within {0} ms", timeoutMs);
             }
 
+            // A poll with a deadline for work on other threads, not a wait for a timer: the fake clock does not move.
             await Task.Delay(2, Token);
         }
     }

@@ -1,4 +1,5 @@
 using PeerManagement.TestUtilities.Electrum;
+using PeerManagement.TestUtilities.Threading;
 
 namespace PeerManagement.Tests.Discovery;
 
@@ -82,7 +83,7 @@ public class PeerManagerScheduleTests
         peer.CallCount("server.version").Should().Be(1);
 
         h.Time.Advance(TimeSpan.FromHours(3) - TimeSpan.FromMinutes(10) - TimeSpan.FromSeconds(1));
-        await Task.Delay(50, DiscoveryHarness.Token);
+        await ThreadPoolQuiescence.SettleAsync(); // whatever the advance set going has run
         peer.CallCount("server.version").Should().Be(1, "it is not due yet");
 
         h.Time.Advance(TimeSpan.FromSeconds(1));
@@ -398,7 +399,7 @@ public class PeerManagerScheduleTests
 
         await h.Manager.StartAsync(DiscoveryHarness.Token);
         h.Time.Advance(TimeSpan.FromMinutes(30));
-        await Task.Delay(20, DiscoveryHarness.Token);
+        await ThreadPoolQuiescence.SettleAsync();
 
         h.Manager.Scheduler.Count.Should().Be(10_000);
         h.Manager.Scheduler.RunningCount.Should().Be(0);
@@ -463,12 +464,12 @@ public class PeerCheckSchedulerTests
         {
             scheduler.Start();
             scheduler.Schedule(PeerHost.Parse("far.example.org"), DiscoveryHarness.Start + TimeSpan.FromDays(400));
-            await Task.Delay(20, DiscoveryHarness.Token);
+            await ThreadPoolQuiescence.SettleAsync();
 
             for (var day = 0; day < 399; day += 7)
             {
                 time.Advance(TimeSpan.FromDays(7));
-                await Task.Delay(2, DiscoveryHarness.Token);
+                await ThreadPoolQuiescence.SettleAsync();
             }
 
             checks.Should().Be(0);
