@@ -1,3 +1,5 @@
+using PeerManagement.Redis.Tests.Fleet;
+
 namespace PeerManagement.Redis.Tests.Coordination;
 
 public sealed class RedisRecordExchangeTests
@@ -75,13 +77,7 @@ public sealed class RedisRecordExchangeTests
     private static async Task<RedisFleetConnection> Connect(RedisServer redis)
         => new(await redis.ConnectAsync(), ownsMultiplexer: true, new PeerManagementRedisOptions { KeyPrefix = "records" }, null, null);
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Environment.TickCount64 + 10_000;
-        while (!condition())
-        {
-            Environment.TickCount64.Should().BeLessThan(deadline, "the fleet should hear of the change in time");
-            await Task.Delay(5, Ct);
-        }
-    }
+    // Redis and pub/sub run on real time: a poll with a deadline, shared with the fleet tests.
+    private static Task WaitUntilAsync(Func<bool> condition)
+        => FleetHarness.WaitUntilAsync(condition, "the fleet should hear of the change in time");
 }
